@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test test-sqlite test-postgres lint format bench-scheduling clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements.txt requirements-test.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	$(BIN)/flask board setup-demo
+	$(BIN)/flask board serve
+
+test: $(VENV)/.installed-test lint
+	$(BIN)/python -m pytest tests
+	TEST_DATABASE=postgresql $(BIN)/python -m pytest tests/board
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench-scheduling: $(VENV)/.installed-test
+	$(BIN)/python -m bench.scheduling
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

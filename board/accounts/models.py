@@ -1,0 +1,82 @@
+"""Users, their roles, and integration API tokens."""
+
+import enum
+import hashlib
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from board.common.models import Timestamped, UTCDateTime, Versioned, enum_values, utcnow
+from board.extensions import db
+from board.specialists.models import Specialist
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    SPECIALIST = "specialist"
+
+
+class TokenScope(enum.StrEnum):
+    # A read token only reads and never sees patient-identifying fields.
+    READ = "read"
+    # A write token acts with its owner's role.
+    WRITE = "write"
+
+
+class User(UserMixin, Versioned, Timestamped, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(256), nullable=False)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=enum_values), nullable=False
+    )
+    specialist_id: Mapped[int | None] = mapped_column(ForeignKey("specialists.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+
+    specialist: Mapped[Specialist | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, nullable=False)
+    label: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    scope: Mapped[TokenScope] = mapped_column(
+        Enum(TokenScope, native_enum=False, length=10, values_callable=enum_values),
+        nullable=False,
+    )
+    # SHA-256 suffices: the token is 256 random bits, so there is nothing to brute-force.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    # The first characters, so people can tell their tokens apart without the secret.
+    prefix: Mapped[str] = mapped_column(String(12), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""Agendas: the cases placed on each session."""

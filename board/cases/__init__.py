@@ -1,0 +1,1 @@
+"""Cases: requests for a second opinion."""

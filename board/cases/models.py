@@ -1,0 +1,200 @@
+"""A case asks for a group, individual or pathology opinion on one patient."""
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Column,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from board.common.models import Timestamped, UTCDateTime, Versioned, enum_values, utcnow
+from board.extensions import db
+from board.specialists.models import Specialist
+from board.vocabulary.models import DiseaseSite, Specialty
+
+
+def stored_enum(enum_class: type[enum.Enum]) -> Enum:
+    """A portable enum column: a VARCHAR with a CHECK constraint, storing values."""
+    return Enum(enum_class, native_enum=False, length=30, values_callable=enum_values)
+
+
+class CaseStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    AWAITING_RECORDS = "awaiting_records"
+    READY = "ready"
+    SCHEDULED = "scheduled"
+    DISCUSSED = "discussed"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+class OpinionKind(enum.StrEnum):
+    BOARD = "board"
+    INDIVIDUAL = "individual"
+    PATHOLOGY_REVIEW = "pathology_review"
+
+
+class Priority(enum.StrEnum):
+    ROUTINE = "routine"
+    URGENT = "urgent"
+    EMERGENT = "emergent"
+
+
+class Sex(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class FirstOpinionSource(enum.StrEnum):
+    THIS_CENTER = "this_center"
+    ELSEWHERE = "elsewhere"
+
+
+class InsurerNotice(enum.StrEnum):
+    NOT_REQUIRED = "not_required"
+    REQUIRED_NOT_SENT = "required_not_sent"
+    SENT = "sent"
+    APPROVED = "approved"
+    DENIED = "denied"
+
+
+class RecordKind(enum.StrEnum):
+    PATHOLOGY_REPORT = "pathology_report"
+    SLIDES_BLOCKS = "slides_blocks"
+    IMAGING = "imaging"
+    OPERATIVE_NOTE = "operative_note"
+    LABS = "labs"
+    GENOMIC_TESTS = "genomic_tests"
+    OTHER = "other"
+
+
+case_extra_specialties = Table(
+    "case_extra_specialties",
+    db.metadata,
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("specialty_code", ForeignKey("specialties.code"), primary_key=True),
+)
+
+
+class Case(Versioned, Timestamped, db.Model):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Non-identifying reference used wherever patient data must not go (feeds, logs, URLs).
+    reference: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
+    status: Mapped[CaseStatus] = mapped_column(
+        stored_enum(CaseStatus), default=CaseStatus.SUBMITTED, index=True, nullable=False
+    )
+
+    patient_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    patient_mrn: Mapped[str] = mapped_column(String(40), nullable=False)
+    patient_birth_date: Mapped[date] = mapped_column(Date, nullable=False)
+    patient_sex: Mapped[Sex] = mapped_column(stored_enum(Sex), nullable=False)
+
+    referring_physician: Mapped[str] = mapped_column(String(200), nullable=False)
+    referring_institution: Mapped[str] = mapped_column(String(200), nullable=False)
+    referring_email: Mapped[str] = mapped_column(String(254), nullable=False)
+    first_opinion_source: Mapped[FirstOpinionSource] = mapped_column(
+        stored_enum(FirstOpinionSource), nullable=False
+    )
+    first_opinion_diagnosis: Mapped[str] = mapped_column(Text, nullable=False)
+    first_opinion_treatment: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+    site_code: Mapped[str] = mapped_column(
+        ForeignKey("disease_sites.code"), index=True, nullable=False
+    )
+    opinion_kind: Mapped[OpinionKind] = mapped_column(stored_enum(OpinionKind), nullable=False)
+    clinical_question: Mapped[str] = mapped_column(Text, nullable=False)
+    priority: Mapped[Priority] = mapped_column(
+        stored_enum(Priority), default=Priority.ROUTINE, index=True, nullable=False
+    )
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    decision_due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    first_treatment_on: Mapped[date | None] = mapped_column(Date)
+    discussion_minutes: Mapped[int | None] = mapped_column(Integer)
+    requested_specialist_id: Mapped[int | None] = mapped_column(ForeignKey("specialists.id"))
+    presenting_physician: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+
+    insurer_notice: Mapped[InsurerNotice] = mapped_column(
+        stored_enum(InsurerNotice), default=InsurerNotice.NOT_REQUIRED, nullable=False
+    )
+    insurer_notice_sent_on: Mapped[date | None] = mapped_column(Date)
+
+    site: Mapped[DiseaseSite] = relationship(lazy="joined")
+    extra_specialties: Mapped[list[Specialty]] = relationship(
+        secondary=case_extra_specialties, order_by=Specialty.code, lazy="selectin"
+    )
+    requested_specialist: Mapped[Specialist | None] = relationship(lazy="joined")
+    records: Mapped[list["RecordItem"]] = relationship(
+        back_populates="case",
+        order_by="RecordItem.id",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    status_changes: Mapped[list["StatusChange"]] = relationship(
+        back_populates="case",
+        order_by="StatusChange.id",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+    @property
+    def extra_specialty_codes(self) -> list[str]:
+        return [specialty.code for specialty in self.extra_specialties]
+
+    @property
+    def records_complete(self) -> bool:
+        return all(item.received_on is not None for item in self.records)
+
+    @property
+    def missing_record_kinds(self) -> list[str]:
+        return [item.kind.value for item in self.records if item.received_on is None]
+
+    @property
+    def insurer_notice_satisfied(self) -> bool:
+        return self.insurer_notice in (InsurerNotice.NOT_REQUIRED, InsurerNotice.APPROVED)
+
+
+class RecordItem(Versioned, db.Model):
+    __tablename__ = "record_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    kind: Mapped[RecordKind] = mapped_column(stored_enum(RecordKind), nullable=False)
+    requested_on: Mapped[date | None] = mapped_column(Date)
+    received_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(500), default="", nullable=False)
+
+    case: Mapped[Case] = relationship(back_populates="records")
+
+
+class StatusChange(db.Model):
+    """One recorded status transition: who, when, why. Append-only."""
+
+    __tablename__ = "case_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    from_status: Mapped[CaseStatus | None] = mapped_column(stored_enum(CaseStatus))
+    to_status: Mapped[CaseStatus] = mapped_column(stored_enum(CaseStatus), nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # The acting user, or None for the service itself; the label keeps the name shown.
+    changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_by_label: Mapped[str] = mapped_column(String(200), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+    case: Mapped[Case] = relationship(back_populates="status_changes")

@@ -1,0 +1,93 @@
+"""`flask --app wsgi board ...` commands."""
+
+import os
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+
+from board.accounts.services import create_api_token, create_user, get_user_by_email
+from board.common.errors import ValidationFailed
+from board.extensions import db
+
+board_cli = AppGroup("board", help="Tumor-board service commands.")
+
+
+@board_cli.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["admin", "coordinator", "specialist"]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default="")
+def create_user_command(email: str, role: str, password: str, name: str) -> None:
+    """Add a user who can log in."""
+    try:
+        user = create_user(email, role, password, name=name)
+    except ValidationFailed as error:
+        for field, messages in error.details.items():
+            click.echo(f"{field}: {' '.join(messages)}", err=True)
+        sys.exit(2)
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@board_cli.command("create-token")
+@click.argument("email")
+@click.option("--scope", default="write", type=click.Choice(["read", "write"]))
+@click.option("--label", default="")
+def create_token_command(email: str, scope: str, label: str) -> None:
+    """Print a new API token for a user; it is shown only this once."""
+    user = get_user_by_email(email)
+    if user is None:
+        click.echo(f"No user {email}.", err=True)
+        sys.exit(2)
+    token = create_api_token(user, scope=scope, label=label)
+    db.session.commit()
+    click.echo(token)
+
+
+@board_cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load realistic demo data (boards, specialists, sessions, cases) into an empty database."""
+    from board.demo.seed import database_is_empty, seed_demo
+
+    if not database_is_empty():
+        click.echo("The database already has boards; demo data not loaded.")
+        return
+    summary = seed_demo()
+    db.session.commit()
+    click.echo(summary)
+
+
+@board_cli.command("setup-demo")
+def setup_demo_command() -> None:
+    """Migrate the database and load the demo data when it is empty."""
+    from board.demo.seed import DEMO_LOGINS, database_is_empty, seed_demo
+
+    upgrade()
+    if database_is_empty():
+        click.echo(seed_demo())
+        db.session.commit()
+    click.echo("Demo logins (password for all: " + DEMO_LOGINS["password"] + "):")
+    for email, role in DEMO_LOGINS["users"]:
+        click.echo(f"  {role:<12} {email}")
+
+
+@board_cli.command("serve")
+@click.option("--bind", default="127.0.0.1:5000")
+@click.option("--workers", default=2, type=int)
+def serve_command(bind: str, workers: int) -> None:
+    """Run the web server (gunicorn)."""
+    click.echo(f"Serving on http://{bind}  (Ctrl-C to stop)")
+    db.engine.dispose()
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    os.execv(
+        gunicorn,
+        [gunicorn, "--workers", str(workers), "--bind", bind, "--access-logfile", "-", "wsgi:app"],
+    )
+
+
+def register_commands(app: Flask) -> None:
+    """Add the `board` command group."""
+    app.cli.add_command(board_cli)

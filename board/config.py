@@ -1,0 +1,96 @@
+"""Configuration in three layers: defaults, then the environment, then the caller's mapping."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+
+class Defaults:
+    """Settings that are safe everywhere; secrets deliberately have no usable default."""
+
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_CHECK_DEFAULT = False  # checked in security.py so bearer-token calls are exempt
+    WTF_CSRF_TIME_LIMIT = None  # a coordinator's tab stays open all day
+
+    API_TITLE = "Tumor board scheduling API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/static/vendor/swagger-ui-dist/"
+    API_SPEC_OPTIONS = {
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
+            }
+        },
+        "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+    }
+
+    # Calendar-facing identity; also used to build stable event UIDs.
+    BOARD_DOMAIN = "tumorboard.example.org"
+    DEFAULT_TIME_ZONE = "America/New_York"
+    HOLIDAY_COUNTRY = "US"
+    HOLIDAY_SUBDIVISION: str | None = None
+    SESSION_HORIZON_WEEKS = 12
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    """Apply defaults, `FLASK_*` environment variables and `DATABASE_URL`, then overrides."""
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env()
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(os.environ["DATABASE_URL"])
+    if overrides:
+        app.config.update(overrides)
+
+    instance = Path(app.instance_path)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'board.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = read_instance_secret(instance)
+    if not app.config["SECRET_KEY"]:
+        raise RuntimeError(
+            "No SECRET_KEY: set FLASK_SECRET_KEY, or run `make instance/secret_key` "
+            "to write one under instance/."
+        )
+
+
+def normalize_database_url(url: str) -> str:
+    """Make `postgres://` and `postgresql://` URLs use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def read_instance_secret(instance: Path) -> str | None:
+    """Read the secret key kept in the instance folder, if one was written."""
+    path = instance / "secret_key"
+    return path.read_text().strip() if path.exists() else None
+
+
+def write_instance_secret(instance: Path) -> bool:
+    """Write a new random secret key under instance/ unless one exists; True if written."""
+    path = instance / "secret_key"
+    if path.exists():
+        return False
+    instance.mkdir(parents=True, exist_ok=True)
+    path.write_text(secrets.token_urlsafe(48))
+    path.chmod(0o600)
+    return True

@@ -1,0 +1,85 @@
+"""One error shape for the API, friendly pages for the browser; never a traceback."""
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from board.common.errors import DomainError, StaleVersion
+from board.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    """API paths and JSON clients get JSON errors; everything else gets a page."""
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+
+
+def error_response(
+    status: int, code: str, message: str, details: dict | None = None, headers=None
+) -> Response:
+    """Build the one error answer, as JSON or as a page."""
+    if wants_json():
+        response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    else:
+        response = Response(
+            render_template("error.html", status=status, message=message, details=details or {}),
+            mimetype="text/html",
+        )
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Map any HTTP exception (webargs' 422 included) onto the error shape."""
+    if isinstance(error, InternalServerError) and error.original_exception is not None:
+        log.error(
+            "unhandled error on %s %s",
+            request.method,
+            request.url_rule,
+            exc_info=error.original_exception,
+        )
+        db.session.rollback()
+    data = getattr(error, "data", None) or {}
+    details = data.get("errors") or flatten_webargs_messages(data.get("messages"))
+    code = (error.name or "error").lower().replace(" ", "_")
+    message = data.get("message") or error.description or error.name
+    if error.code == 422:
+        code, message = "validation_failed", "Some fields are not valid."
+    headers = data.get("headers") or {}
+    if error.code == 405 and (allowed := error.get_headers()):
+        headers = {**dict(allowed), **headers}
+        headers.pop("Content-Type", None)
+    return error_response(error.code or 500, code, message, details, headers)
+
+
+def flatten_webargs_messages(messages: dict | None) -> dict:
+    """webargs nests field messages under their location; one location reads better flat."""
+    if not messages:
+        return {}
+    if len(messages) == 1:
+        return next(iter(messages.values()))
+    return messages
+
+
+def handle_domain_error(error: DomainError) -> Response:
+    """Services' deliberate errors carry their own status and details."""
+    db.session.rollback()
+    return error_response(error.status, error.code, error.message, error.details)
+
+
+def handle_stale_data(_error: StaleDataError) -> Response:
+    """A concurrent writer won the race at flush time."""
+    db.session.rollback()
+    return handle_domain_error(StaleVersion())
+
+
+def register_error_pages(app: Flask) -> None:
+    """Register the handlers; the API's own registration is replaced by `handle_http_exception`."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(StaleDataError, handle_stale_data)

@@ -1,0 +1,24 @@
+"""Import every model so the metadata (and Alembic) sees all tables."""
+
+from board.accounts.models import ApiToken, User
+from board.agendas.models import AgendaItem
+from board.boards.models import Board
+from board.cases.models import Case, RecordItem, StatusChange
+from board.sessions.models import BoardSession
+from board.specialists.models import Specialist, TimeOff
+from board.vocabulary.models import DiseaseSite, Specialty
+
+__all__ = [
+    "AgendaItem",
+    "ApiToken",
+    "Board",
+    "BoardSession",
+    "Case",
+    "DiseaseSite",
+    "RecordItem",
+    "Specialist",
+    "Specialty",
+    "StatusChange",
+    "TimeOff",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Sessions: single meetings of a board."""

@@ -1,0 +1,63 @@
+"""One meeting of a board on one date."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from board.boards.models import Board
+from board.common.models import Timestamped, UTCDateTime, Versioned, enum_values
+from board.extensions import db
+
+
+class SessionStatus(enum.StrEnum):
+    PLANNED = "planned"
+    PUBLISHED = "published"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class BoardSession(Versioned, Timestamped, db.Model):
+    __tablename__ = "board_sessions"
+    # Generated sessions are keyed by their scheduled occurrence so regeneration is idempotent.
+    __table_args__ = (UniqueConstraint("board_id", "occurrence_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"), index=True, nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, nullable=False)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    status: Mapped[SessionStatus] = mapped_column(
+        Enum(SessionStatus, native_enum=False, length=20, values_callable=enum_values),
+        default=SessionStatus.PLANNED,
+        nullable=False,
+    )
+    capacity_minutes_override: Mapped[int | None] = mapped_column(Integer)
+    location_override: Mapped[str | None] = mapped_column(String(200))
+    video_link_override: Mapped[str | None] = mapped_column(String(500))
+    expected_attendance: Mapped[int | None] = mapped_column(Integer)
+    # "YYYY-MM-DD" of the recurrence occurrence this session came from; None when ad hoc.
+    occurrence_key: Mapped[str | None] = mapped_column(String(20))
+    # True once a coordinator changed or cancelled it, so regeneration never undoes that.
+    edited_by_coordinator: Mapped[bool] = mapped_column(default=False, nullable=False)
+    # Bumped on every change a calendar shows (time, place, link, agenda, status).
+    sequence: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    content_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    board: Mapped[Board] = relationship(lazy="joined")
+
+    @property
+    def capacity_minutes(self) -> int:
+        if self.capacity_minutes_override is not None:
+            return self.capacity_minutes_override
+        return self.board.capacity_minutes
+
+    @property
+    def location(self) -> str:
+        return self.location_override if self.location_override is not None else self.board.location
+
+    @property
+    def video_link(self) -> str:
+        if self.video_link_override is not None:
+            return self.video_link_override
+        return self.board.video_link

@@ -1,0 +1,170 @@
+"""Creating, changing and generating sessions."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+from dateutil.rrule import rrulestr
+from flask import current_app
+
+from board.boards.models import Board
+from board.common.errors import Conflict, NotFound, ValidationFailed, field_error
+from board.common.models import utcnow
+from board.extensions import db
+from board.sessions.models import BoardSession, SessionStatus
+
+# Changes a calendar subscriber sees; each one bumps the session's SEQUENCE.
+VISIBLE_FIELDS = ("starts_at", "ends_at", "status", "location_override", "video_link_override")
+
+ALLOWED_STATUS_CHANGES = {
+    SessionStatus.PLANNED: {SessionStatus.PUBLISHED, SessionStatus.CANCELLED},
+    SessionStatus.PUBLISHED: {SessionStatus.PLANNED, SessionStatus.HELD, SessionStatus.CANCELLED},
+    SessionStatus.CANCELLED: {SessionStatus.PLANNED},
+    SessionStatus.HELD: set(),
+}
+
+
+def list_sessions(
+    starts_from: datetime | None = None,
+    starts_to: datetime | None = None,
+    board_id: int | None = None,
+    status: SessionStatus | None = None,
+) -> list[BoardSession]:
+    """Sessions in time order, filtered by window, board and status."""
+    query = db.select(BoardSession).order_by(BoardSession.starts_at, BoardSession.id)
+    if starts_from is not None:
+        query = query.where(BoardSession.starts_at >= starts_from)
+    if starts_to is not None:
+        query = query.where(BoardSession.starts_at < starts_to)
+    if board_id is not None:
+        query = query.where(BoardSession.board_id == board_id)
+    if status is not None:
+        query = query.where(BoardSession.status == status)
+    return list(db.session.scalars(query))
+
+
+def get_session(session_id: int) -> BoardSession:
+    """The session with this id."""
+    session = db.session.get(BoardSession, session_id)
+    if session is None:
+        raise NotFound(f"No session {session_id}.")
+    return session
+
+
+def create_ad_hoc_session(data: dict) -> BoardSession:
+    """Add a one-off meeting of a board, outside its recurrence."""
+    board = db.session.get(Board, data["board_id"])
+    if board is None:
+        raise field_error("board_id", f"Unknown board: {data['board_id']}.")
+    if data["starts_at"] < utcnow() - timedelta(days=1):
+        raise field_error("starts_at", "An ad-hoc session cannot start in the past.")
+    starts_at = data["starts_at"].astimezone(UTC)
+    session = BoardSession(
+        board=board,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=data.get("duration_minutes", board.duration_minutes)),
+        capacity_minutes_override=data.get("capacity_minutes"),
+        location_override=data.get("location"),
+        video_link_override=data.get("video_link"),
+        expected_attendance=data.get("expected_attendance"),
+        edited_by_coordinator=True,
+        content_changed_at=utcnow(),
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def update_session(session: BoardSession, data: dict) -> BoardSession:
+    """Move, re-place, resize or change the status of a session; visible edits bump SEQUENCE."""
+    before = {name: getattr(session, name) for name in VISIBLE_FIELDS}
+    if "status" in data and data["status"] != session.status:
+        if data["status"] not in ALLOWED_STATUS_CHANGES[session.status]:
+            raise Conflict(
+                f"A {session.status.value} session cannot become {data['status'].value}."
+            )
+        session.status = data["status"]
+    duration = session.ends_at - session.starts_at
+    if "duration_minutes" in data:
+        duration = timedelta(minutes=data["duration_minutes"])
+    if "starts_at" in data:
+        session.starts_at = data["starts_at"].astimezone(UTC)
+    session.ends_at = session.starts_at + duration
+    renamed = {
+        "capacity_minutes": "capacity_minutes_override",
+        "location": "location_override",
+        "video_link": "video_link_override",
+        "expected_attendance": "expected_attendance",
+    }
+    for field, column in renamed.items():
+        if field in data:
+            setattr(session, column, data[field])
+    session.edited_by_coordinator = True
+    if any(getattr(session, name) != value for name, value in before.items()):
+        mark_session_changed(session)
+    db.session.flush()
+    return session
+
+
+def mark_session_changed(session: BoardSession) -> None:
+    """Record a change calendar subscribers must see."""
+    session.sequence += 1
+    session.content_changed_at = utcnow()
+
+
+def generate_sessions(board: Board, first_day: date, weeks: int) -> list[BoardSession]:
+    """Create the board's missing sessions from its recurrence, skipping public holidays.
+
+    Occurrences are expanded in the board's own time zone so 07:00 stays 07:00 local
+    across daylight-saving changes. Existing sessions (edited, cancelled or not) are kept.
+    """
+    zone = ZoneInfo(board.time_zone)
+    last_day = first_day + timedelta(weeks=weeks)
+    days_off = public_holidays(first_day.year, last_day.year)
+    existing = set(
+        db.session.scalars(
+            db.select(BoardSession.occurrence_key).where(
+                BoardSession.board_id == board.id, BoardSession.occurrence_key.is_not(None)
+            )
+        )
+    )
+    rule = rrulestr(
+        board.recurrence.removeprefix("RRULE:"),
+        dtstart=datetime.combine(first_day, board.local_start_time),
+    )
+    created = []
+    for local_start in rule.between(
+        datetime.combine(first_day, board.local_start_time),
+        datetime.combine(last_day, board.local_start_time),
+        inc=True,
+    ):
+        key = local_start.date().isoformat()
+        if key in existing or local_start.date() in days_off:
+            continue
+        starts_at = local_start.replace(tzinfo=zone).astimezone(UTC)
+        session = BoardSession(
+            board=board,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=board.duration_minutes),
+            occurrence_key=key,
+            content_changed_at=utcnow(),
+        )
+        db.session.add(session)
+        created.append(session)
+    db.session.flush()
+    return created
+
+
+def public_holidays(first_year: int, last_year: int) -> holidays.HolidayBase:
+    """The configured country's (and region's) public holidays."""
+    return holidays.country_holidays(
+        current_app.config["HOLIDAY_COUNTRY"],
+        subdiv=current_app.config["HOLIDAY_SUBDIVISION"],
+        years=range(first_year, last_year + 1),
+    )
+
+
+def check_window(starts_from: datetime | None, starts_to: datetime | None) -> None:
+    """A window must not end before it starts."""
+    if starts_from and starts_to and starts_to < starts_from:
+        raise ValidationFailed({"to": ["The end of the window is before its start."]})

@@ -1,0 +1,1 @@
+"""Specialists: the people who attend boards."""

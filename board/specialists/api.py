@@ -1,0 +1,121 @@
+"""`/api/v1/specialists` and their time off."""
+
+from flask import abort, url_for
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from board.accounts.permissions import EVERYONE, STAFF, is_staff, require_roles
+from board.common.http import check_if_match, json_response
+from board.extensions import db
+from board.specialists import services
+from board.specialists.schemas import (
+    SpecialistIn,
+    SpecialistOut,
+    TimeOffIn,
+    TimeOffOut,
+    specialist_out,
+    specialist_patch,
+    specialists_out,
+    time_off_out,
+    time_offs_out,
+)
+
+blueprint = Blueprint(
+    "specialists_api", __name__, url_prefix="/api/v1/specialists", description="Specialists"
+)
+
+
+class SpecialistFilters(Schema):
+    board = fields.Integer()
+    specialty = fields.String()
+    active = fields.Boolean()
+
+
+@blueprint.route("", methods=["GET"])
+@require_roles(*EVERYONE)
+@blueprint.arguments(SpecialistFilters, location="query")
+@blueprint.response(200, SpecialistOut(many=True))
+def list_specialists(filters):
+    """List specialists, optionally by board, specialty or active flag."""
+    found = services.list_specialists(
+        board_id=filters.get("board"),
+        specialty=filters.get("specialty"),
+        active=filters.get("active"),
+    )
+    return json_response(specialists_out.dump(found))
+
+
+@blueprint.route("", methods=["POST"])
+@require_roles(*STAFF)
+@blueprint.arguments(SpecialistIn)
+@blueprint.response(201, SpecialistOut)
+def create_specialist(data):
+    """Register a specialist."""
+    specialist = services.create_specialist(data)
+    db.session.commit()
+    location = url_for(".get_specialist", specialist_id=specialist.id)
+    return json_response(specialist_out.dump(specialist), 201, row=specialist, location=location)
+
+
+@blueprint.route("/<int:specialist_id>", methods=["GET"])
+@require_roles(*EVERYONE)
+@blueprint.response(200, SpecialistOut)
+def get_specialist(specialist_id: int):
+    """Show one specialist."""
+    specialist = services.get_specialist(specialist_id)
+    return json_response(specialist_out.dump(specialist), row=specialist)
+
+
+@blueprint.route("/<int:specialist_id>", methods=["PATCH"])
+@require_roles(*STAFF)
+@blueprint.arguments(specialist_patch)
+@blueprint.response(200, SpecialistOut)
+def update_specialist(data, specialist_id: int):
+    """Change a specialist; send the ETag you read as If-Match."""
+    specialist = services.get_specialist(specialist_id)
+    check_if_match(specialist)
+    services.update_specialist(specialist, data)
+    db.session.commit()
+    return json_response(specialist_out.dump(specialist), row=specialist)
+
+
+def require_self_or_staff(specialist_id: int) -> None:
+    """Specialists manage their own time off; staff manage everyone's."""
+    if not is_staff() and current_user.specialist_id != specialist_id:
+        abort(403, description="You may only manage your own time off.")
+
+
+@blueprint.route("/<int:specialist_id>/time-off", methods=["GET"])
+@require_roles(*EVERYONE)
+@blueprint.response(200, TimeOffOut(many=True))
+def list_time_off(specialist_id: int):
+    """List a specialist's time off."""
+    specialist = services.get_specialist(specialist_id)
+    return json_response(time_offs_out.dump(specialist.time_off))
+
+
+@blueprint.route("/<int:specialist_id>/time-off", methods=["POST"])
+@require_roles(*EVERYONE)
+@blueprint.arguments(TimeOffIn)
+@blueprint.response(201, TimeOffOut)
+def add_time_off(data, specialist_id: int):
+    """Record days the specialist is away."""
+    require_self_or_staff(specialist_id)
+    specialist = services.get_specialist(specialist_id)
+    entry = services.add_time_off(specialist, data)
+    db.session.commit()
+    location = url_for(".list_time_off", specialist_id=specialist_id)
+    return json_response(time_off_out.dump(entry), 201, location=location)
+
+
+@blueprint.route("/<int:specialist_id>/time-off/<int:time_off_id>", methods=["DELETE"])
+@require_roles(*EVERYONE)
+@blueprint.response(204)
+def remove_time_off(specialist_id: int, time_off_id: int):
+    """Cancel a time-off entry."""
+    require_self_or_staff(specialist_id)
+    specialist = services.get_specialist(specialist_id)
+    services.remove_time_off(specialist, time_off_id)
+    db.session.commit()
+    return "", 204

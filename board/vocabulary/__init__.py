@@ -1,0 +1,1 @@
+"""Specialty and disease-site vocabularies."""

@@ -1,0 +1,377 @@
+"""Turn sessions and cases into feasible (case, session) pairs with their objective values."""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from scheduling.business_days import holiday_dates, records_cutoff
+from scheduling.model import CaseDemand, Policy, SessionSlot
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def session_local_date(session: SessionSlot) -> date:
+    """Return the calendar day of a session in its board's time zone."""
+    return session.starts_at.astimezone(_zone(session.time_zone)).date()
+
+
+def resolve_holidays(policy: Policy, sessions: Sequence[SessionSlot]) -> frozenset[date]:
+    """Return the policy's holidays merged with the country calendar for the sessions' years."""
+    if not policy.holiday_country or not sessions:
+        return frozenset(policy.holidays)
+    years = {s.starts_at.year for s in sessions}
+    # a lead time can reach back across New Year
+    years |= {year - 1 for year in years}
+    country = holiday_dates(policy.holiday_country, years, policy.holiday_subdivision)
+    return frozenset(policy.holidays) | country
+
+
+@dataclass
+class Component:
+    """An independent sub-problem: sessions linked through shared disease sites, and their cases.
+
+    Indices in `pair_case`/`pair_session` are local to the component; `case_index` and
+    `session_index` map them back to the global order.
+    """
+
+    case_index: np.ndarray
+    session_index: np.ndarray
+    pair_case: np.ndarray
+    pair_session: np.ndarray
+    pair_value: np.ndarray
+    minutes: np.ndarray
+    capacity: np.ndarray
+    # remaining count limit per session; inf means no limit
+    count_limit: np.ndarray
+
+
+@dataclass
+class Problem:
+    """Everything the solvers need, in a deterministic order."""
+
+    sessions: list[SessionSlot]
+    cases: list[CaseDemand]
+    session_dates: list[date]
+    holidays: frozenset[date]
+    # case index -> session index for pinned cases and kept published placements
+    fixed: dict[int, int]
+    fixed_value: float
+    pair_case: np.ndarray
+    pair_session: np.ndarray
+    pair_value: np.ndarray
+    minutes: np.ndarray
+    capacity: np.ndarray
+    count_limit: np.ndarray
+    components: list[Component]
+    warnings: list[str]
+
+
+def _specialists_present(session: SessionSlot, specialty: str) -> bool:
+    return bool(session.available.get(specialty))
+
+
+def _requested_present(session: SessionSlot, specialist_id: int) -> bool:
+    return any(specialist_id in ids for ids in session.available.values())
+
+
+def _kind_ok(session: SessionSlot, case: CaseDemand, policy: Policy) -> bool:
+    if case.kind == "pathology_review" and not _specialists_present(
+        session, policy.pathology_specialty
+    ):
+        return False
+    if case.kind == "individual":
+        if case.requested_specialist_id is None:
+            return False
+        return _requested_present(session, case.requested_specialist_id)
+    return True
+
+
+def pair_is_feasible(
+    session: SessionSlot,
+    session_date: date,
+    cutoff: date,
+    board_quorum: bool,
+    case: CaseDemand,
+    policy: Policy,
+) -> bool:
+    """Return True when a case may be discussed at a session, capacity aside."""
+    if session.cancelled or not board_quorum or case.site not in session.sites:
+        return False
+    if case.ready_on is None or case.ready_on > cutoff or case.ready_on > session_date:
+        return False
+    if session.starts_at <= case.submitted_at:
+        return False
+    if session_date > case.decision_due_on + timedelta(days=policy.allowed_lateness_days):
+        return False
+    if not all(_specialists_present(session, sp) for sp in case.extra_specialties):
+        return False
+    return _kind_ok(session, case, policy)
+
+
+def board_has_quorum(session: SessionSlot) -> bool:
+    """Return True when every required specialty of the board has someone available."""
+    return all(_specialists_present(session, sp) for sp in session.required_specialties)
+
+
+def pair_value(
+    session: SessionSlot,
+    session_date: date,
+    case: CaseDemand,
+    policy: Policy,
+    fcfs_score: float,
+    horizon_fraction: float,
+) -> float:
+    """Return the objective value of discussing a case at a session."""
+    weight = policy.weight_of(case.priority)
+    wait_days = max(0.0, (session.starts_at - case.submitted_at).total_seconds() / 86400.0)
+    value = policy.placement_value - policy.wait_weight * wait_days
+    if session_date <= case.decision_due_on:
+        value += policy.on_time_value
+    # placing a case must always beat leaving it out, however long it waited
+    value = weight * max(value, 1.0)
+    if case.current_session_id == session.id:
+        value += policy.keep_bonus
+    # earlier submissions win a contested slot, and among two placed they take the earlier one
+    return value + policy.fcfs_epsilon * fcfs_score * (1.0 - 0.5 * horizon_fraction)
+
+
+def _fcfs_scores(cases: Sequence[CaseDemand]) -> list[float]:
+    count = len(cases)
+    if count <= 1:
+        return [1.0] * count
+    # cases are already sorted by (submitted_at, id): rank 0 is first come
+    return [1.0 - rank / (count - 1) for rank in range(count)]
+
+
+class _SiteIndex:
+    """Sessions per (site, board), sorted by date, for fast window look-ups."""
+
+    def __init__(self, sessions: list[SessionSlot], dates: list[date], cutoffs: list[date]) -> None:
+        by_key: dict[tuple[str, int], list[int]] = defaultdict(list)
+        for index, session in enumerate(sessions):
+            if session.cancelled:
+                continue
+            for site in session.sites:
+                by_key[(site, session.board_id)].append(index)
+        self.by_site: dict[str, list[tuple[list[int], list[date], list[date]]]] = defaultdict(list)
+        for (site, _board), indices in sorted(by_key.items()):
+            indices.sort(key=lambda i: (sessions[i].starts_at, sessions[i].id))
+            self.by_site[site].append(
+                (indices, [dates[i] for i in indices], [cutoffs[i] for i in indices])
+            )
+
+    def candidates(self, site: str, ready_on: date, latest: date) -> list[int]:
+        """Return session indices covering the site whose cutoff and date fit the window."""
+        found: list[int] = []
+        for indices, dates, cutoffs in self.by_site.get(site, ()):
+            # cutoffs grow with dates within one board because the lead time is the same
+            start = bisect.bisect_left(cutoffs, ready_on)
+            stop = bisect.bisect_right(dates, latest)
+            found.extend(indices[start:stop])
+        return found
+
+
+def sort_sessions(sessions: Sequence[SessionSlot]) -> list[SessionSlot]:
+    """Return sessions in the engine's canonical order."""
+    return sorted(sessions, key=lambda s: (s.starts_at, s.id))
+
+
+def sort_cases(cases: Sequence[CaseDemand]) -> list[CaseDemand]:
+    """Return cases in the engine's canonical (first come first served) order."""
+    return sorted(cases, key=lambda c: (c.submitted_at, c.id))
+
+
+def build_problem(
+    sessions: Sequence[SessionSlot], cases: Sequence[CaseDemand], policy: Policy
+) -> Problem:
+    """Build the feasible pairs, fixed placements and independent components."""
+    sessions = sort_sessions(sessions)
+    cases = sort_cases(cases)
+    _reject_duplicates(sessions, cases)
+    holidays = resolve_holidays(policy, sessions)
+    dates = [session_local_date(s) for s in sessions]
+    cutoffs = [
+        records_cutoff(d, policy.lead_days_for(s.board_id), holidays)
+        for s, d in zip(sessions, dates, strict=True)
+    ]
+    quorum = [board_has_quorum(s) for s in sessions]
+    session_position = {s.id: i for i, s in enumerate(sessions)}
+    first_date = min(dates) if dates else date.min
+    span_days = max(1, (max(dates) - first_date).days) if dates else 1
+    fcfs = _fcfs_scores(cases)
+    warnings: list[str] = []
+
+    capacity = np.array([s.capacity_minutes for s in sessions], dtype=np.float64)
+    # no count limit is an infinite one, so the arithmetic below needs no special case
+    count_limit = np.array(
+        [np.inf if s.max_cases is None else s.max_cases for s in sessions], dtype=np.float64
+    )
+    minutes = np.array([c.minutes for c in cases], dtype=np.float64)
+
+    def value_of(ci: int, si: int) -> float:
+        fraction = (dates[si] - first_date).days / span_days
+        return pair_value(sessions[si], dates[si], cases[ci], policy, fcfs[ci], fraction)
+
+    def feasible(ci: int, si: int) -> bool:
+        return pair_is_feasible(sessions[si], dates[si], cutoffs[si], quorum[si], cases[ci], policy)
+
+    fixed, fixed_value = _fix_pinned_and_published(
+        sessions, cases, session_position, feasible, value_of, capacity, count_limit, warnings
+    )
+
+    index = _SiteIndex(sessions, dates, cutoffs)
+    pair_case: list[int] = []
+    pair_session: list[int] = []
+    values: list[float] = []
+    for ci, case in enumerate(cases):
+        if ci in fixed or case.ready_on is None:
+            continue
+        latest = case.decision_due_on + timedelta(days=policy.allowed_lateness_days)
+        for si in sorted(index.candidates(case.site, case.ready_on, latest)):
+            if feasible(ci, si) and case.minutes <= capacity[si] and count_limit[si] >= 1:
+                pair_case.append(ci)
+                pair_session.append(si)
+                values.append(value_of(ci, si))
+
+    problem = Problem(
+        sessions=sessions,
+        cases=cases,
+        session_dates=dates,
+        holidays=holidays,
+        fixed=fixed,
+        fixed_value=fixed_value,
+        pair_case=np.array(pair_case, dtype=np.int64),
+        pair_session=np.array(pair_session, dtype=np.int64),
+        pair_value=np.array(values, dtype=np.float64),
+        minutes=minutes,
+        capacity=capacity,
+        count_limit=count_limit,
+        components=[],
+        warnings=warnings,
+    )
+    problem.components = _split_components(problem)
+    return problem
+
+
+def _reject_duplicates(sessions: list[SessionSlot], cases: list[CaseDemand]) -> None:
+    if len({s.id for s in sessions}) != len(sessions):
+        raise ValueError("session ids must be unique")
+    if len({c.id for c in cases}) != len(cases):
+        raise ValueError("case ids must be unique")
+
+
+def _fix_pinned_and_published(
+    sessions, cases, session_position, feasible, value_of, capacity, count_limit, warnings
+) -> tuple[dict[int, int], float]:
+    """Fix pinned cases, then published placements that are still feasible and still fit.
+
+    Capacity and count limits are reduced in place so the solvers only see what is left.
+    """
+    fixed: dict[int, int] = {}
+    fixed_value = 0.0
+    published: list[tuple[int, int]] = []
+    for ci, case in enumerate(cases):
+        si = session_position.get(case.current_session_id)
+        if si is None:
+            continue
+        session = sessions[si]
+        if case.pinned:
+            if session.cancelled:
+                warnings.append(
+                    f"case {case.id} was pinned to session {session.id}, which is cancelled; "
+                    "it was released"
+                )
+                continue
+            fixed[ci] = si
+            fixed_value += value_of(ci, si)
+            capacity[si] -= case.minutes
+            count_limit[si] -= 1
+        elif session.published and feasible(ci, si):
+            published.append((ci, si))
+    for si, session in enumerate(sessions):
+        if capacity[si] < 0 or count_limit[si] < 0:
+            warnings.append(
+                f"session {session.id} is over capacity with its pinned cases "
+                f"({session.capacity_minutes - capacity[si]:.0f} of "
+                f"{session.capacity_minutes} minutes, "
+                f"limit {session.max_cases if session.max_cases is not None else 'none'} cases)"
+            )
+    # when a published agenda no longer fits, the higher-priority and earlier cases stay on it
+    published.sort(
+        key=lambda item: (
+            -_weight_rank(cases[item[0]].priority),
+            cases[item[0]].submitted_at,
+            cases[item[0]].id,
+        )
+    )
+    for ci, si in published:
+        if cases[ci].minutes <= capacity[si] and count_limit[si] >= 1:
+            fixed[ci] = si
+            fixed_value += value_of(ci, si)
+            capacity[si] -= cases[ci].minutes
+            count_limit[si] -= 1
+    np.maximum(capacity, 0, out=capacity)
+    np.maximum(count_limit, 0, out=count_limit)
+    return fixed, fixed_value
+
+
+_PRIORITY_RANK = {"routine": 0, "urgent": 1, "emergent": 2}
+
+
+def _weight_rank(priority: str) -> int:
+    return _PRIORITY_RANK.get(priority, 0)
+
+
+def _split_components(problem: Problem) -> list[Component]:
+    """Group sessions linked by shared disease sites; each group is solved on its own."""
+    parent: dict[str, str] = {}
+
+    def find(site: str) -> str:
+        while parent.setdefault(site, site) != site:
+            parent[site] = parent[parent[site]]
+            site = parent[site]
+        return site
+
+    for session in problem.sessions:
+        ordered = sorted(session.sites)
+        for other in ordered[1:]:
+            root_a, root_b = find(ordered[0]), find(other)
+            if root_a != root_b:
+                parent[max(root_a, root_b)] = min(root_a, root_b)
+    if problem.pair_case.size == 0:
+        return []
+    session_root = np.array(
+        [find(min(s.sites)) if s.sites else "" for s in problem.sessions], dtype=object
+    )
+    pair_root = session_root[problem.pair_session]
+    components = []
+    for root in sorted(set(pair_root.tolist())):
+        mask = pair_root == root
+        pc = problem.pair_case[mask]
+        ps = problem.pair_session[mask]
+        case_index, local_case = np.unique(pc, return_inverse=True)
+        session_index, local_session = np.unique(ps, return_inverse=True)
+        components.append(
+            Component(
+                case_index=case_index,
+                session_index=session_index,
+                pair_case=local_case.astype(np.int64),
+                pair_session=local_session.astype(np.int64),
+                pair_value=problem.pair_value[mask],
+                minutes=problem.minutes[case_index],
+                capacity=problem.capacity[session_index],
+                count_limit=problem.count_limit[session_index],
+            )
+        )
+    return components
