@@ -1,0 +1,292 @@
+"""Fixtures shared by every test that needs the app: a real database, a client, factories.
+
+The database is SQLite by default; `TEST_DATABASE=postgresql` starts a real PostgreSQL
+server from the `pgserver` package, and `TEST_DATABASE_URL` points at any other server.
+"""
+
+import os
+from datetime import date, time, timedelta
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from board import create_app
+from board.accounts.services import create_api_token, create_user
+from board.boards.services import create_board
+from board.cases.models import (
+    CaseStatus,
+    FirstOpinionSource,
+    InsurerNotice,
+    OpinionKind,
+    Priority,
+    RecordKind,
+    Sex,
+)
+from board.cases.services import submit_case
+from board.common.validation import today
+from board.extensions import db
+from board.specialists.services import create_specialist
+from board.vocabulary.services import seed_vocabularies
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """One database for the whole run, migrated from empty by Alembic."""
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        return url
+    if os.environ.get("TEST_DATABASE", "sqlite") == "postgresql":
+        import pgserver
+
+        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+        server.psql("CREATE DATABASE board_test;")
+        return server.get_uri("board_test")
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def make_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SERVER_NAME": "localhost",
+        **overrides,
+    }
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url) -> str:
+    """Run every migration once, so the tests run on the schema production gets."""
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def app(migrated_database):
+    """A fresh app on a database emptied before each test (vocabularies re-seeded)."""
+    app = make_app(migrated_database)
+    with app.app_context():
+        empty_database()
+        seed_vocabularies()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def empty_database() -> None:
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f"DELETE FROM {table}"))
+    db.session.commit()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context():
+        yield
+
+
+# --- factories: each fills sensible defaults and takes overrides ---------------------------
+
+
+@pytest.fixture
+def make_user(app):
+    counter = iter(range(1, 10_000))
+
+    def factory(role: str = "coordinator", **fields):
+        with app.app_context():
+            specialist_id = fields.pop("specialist_id", None)
+            if role == "specialist" and specialist_id is None:
+                specialist_id = make_specialist_row(f"u{next(counter)}")
+            user = create_user(
+                fields.pop("email", f"{role}{next(counter)}@example.org"),
+                role,
+                fields.pop("password", PASSWORD),
+                specialist_id=specialist_id,
+                **fields,
+            )
+            db.session.commit()
+            return user.id, user.email
+
+    return factory
+
+
+def make_specialist_row(suffix: str) -> int:
+    specialist = create_specialist(
+        {"name": f"Dr. {suffix}", "email": f"dr.{suffix}@example.org", "specialty": "pathology"}
+    )
+    db.session.flush()
+    return specialist.id
+
+
+@pytest.fixture
+def token_for(app, make_user):
+    """An API token for a new user of `role` (scope write unless told otherwise)."""
+
+    def factory(role: str = "coordinator", scope: str = "write") -> str:
+        user_id, _email = make_user(role)
+        with app.app_context():
+            from board.accounts.models import User
+
+            token = create_api_token(db.session.get(User, user_id), scope=scope)
+            db.session.commit()
+            return token
+
+    return factory
+
+
+class ApiClient:
+    """A test client that sends a bearer token and JSON."""
+
+    def __init__(self, client, token: str):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def request(self, method: str, path: str, headers=None, **kwargs):
+        return self.client.open(
+            path, method=method, headers={**self.headers, **(headers or {})}, **kwargs
+        )
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path, **kwargs):
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api_as(client, token_for):
+    """`api_as("specialist")` gives an API client acting with that role."""
+
+    def factory(role: str = "coordinator", scope: str = "write") -> ApiClient:
+        return ApiClient(client, token_for(role, scope))
+
+    return factory
+
+
+@pytest.fixture
+def api(api_as) -> ApiClient:
+    """An API client acting as a coordinator."""
+    return api_as("coordinator")
+
+
+def board_fields(**overrides) -> dict:
+    fields = {
+        "name": "Breast Tumor Board",
+        "sites": ["breast"],
+        "required_specialties": ["surgical_oncology", "medical_oncology", "pathology"],
+        "recurrence": "FREQ=WEEKLY;BYDAY=TU",
+        "local_start_time": time(7, 0),
+        "time_zone": "America/New_York",
+        "duration_minutes": 60,
+        "capacity_minutes": 60,
+        "default_case_minutes": 5,
+        "records_lead_business_days": 3,
+        "agenda_freeze_hours": 24,
+    }
+    return {**fields, **overrides}
+
+
+def case_fields(**overrides) -> dict:
+    fields = {
+        "patient_name": "Synthetic Patient",
+        "patient_mrn": "MRN0000001",
+        "patient_birth_date": date(1960, 5, 17),
+        "patient_sex": "female",
+        "referring_physician": "Dr. Referrer",
+        "referring_institution": "Riverside Hospital",
+        "referring_email": "referrals@riverside.example.org",
+        "first_opinion_source": "elsewhere",
+        "first_opinion_diagnosis": "Invasive ductal carcinoma, cT2N0",
+        "site": "breast",
+        "opinion_kind": "board",
+        "clinical_question": "Is neoadjuvant therapy preferred?",
+        "decision_due_on": today() + timedelta(days=21),
+        "records": [],
+    }
+    fields = {**fields, **overrides}
+    fields["records"] = [
+        {**item, "kind": RecordKind(item["kind"])} for item in fields["records"]
+    ]
+    return fields
+
+
+@pytest.fixture
+def make_board(app):
+    def factory(**overrides) -> int:
+        with app.app_context():
+            board = create_board(board_fields(**overrides))
+            db.session.commit()
+            return board.id
+
+    return factory
+
+
+@pytest.fixture
+def make_specialist(app):
+    counter = iter(range(1, 10_000))
+
+    def factory(**overrides) -> int:
+        number = next(counter)
+        fields = {
+            "name": f"Dr. Specialist {number}",
+            "email": f"specialist{number}@example.org",
+            "specialty": "pathology",
+            **overrides,
+        }
+        with app.app_context():
+            specialist = create_specialist(fields)
+            db.session.commit()
+            return specialist.id
+
+    return factory
+
+
+@pytest.fixture
+def make_case(app):
+    def factory(**overrides) -> int:
+        fields = case_fields(**overrides)
+        enums = {
+            "patient_sex": Sex,
+            "opinion_kind": OpinionKind,
+            "priority": Priority,
+            "insurer_notice": InsurerNotice,
+            "first_opinion_source": FirstOpinionSource,
+        }
+        for name, enum_class in enums.items():
+            if isinstance(fields.get(name), str):
+                fields[name] = enum_class(fields[name])
+        with app.app_context():
+            case = submit_case(fields)
+            db.session.commit()
+            assert case.status == CaseStatus.SUBMITTED
+            return case.id
+
+    return factory
