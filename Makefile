@@ -18,11 +18,18 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	touch $(VENV)/.installed $@
 
-run: $(VENV)/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+instance/secret_key: | $(VENV)/.installed
+	$(BIN)/python -c "from pathlib import Path; from board.config import write_instance_secret; write_instance_secret(Path('instance'))"
+
+run: $(VENV)/.installed node_modules/.installed instance/secret_key
 	$(BIN)/flask board setup-demo
 	$(BIN)/flask board serve
 
-test: $(VENV)/.installed-test lint
+test: $(VENV)/.installed-test node_modules/.installed lint
 	$(BIN)/python -m pytest tests
 	TEST_DATABASE=postgresql $(BIN)/python -m pytest tests/board
 

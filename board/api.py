@@ -26,6 +26,7 @@ api = BoardApi()
 
 def register_api(app: Flask) -> None:
     """Bind the API and register one blueprint per domain."""
+    from board.accounts.api import blueprint as tokens
     from board.boards.api import blueprint as boards
     from board.cases.api import blueprint as cases
     from board.sessions.api import blueprint as sessions
@@ -33,5 +34,5 @@ def register_api(app: Flask) -> None:
     from board.vocabulary.api import blueprint as vocabulary
 
     api.init_app(app)
-    for blueprint in (boards, cases, sessions, specialists, vocabulary):
+    for blueprint in (boards, cases, sessions, specialists, tokens, vocabulary):
         api.register_blueprint(blueprint)

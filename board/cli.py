@@ -47,6 +47,25 @@ def create_token_command(email: str, scope: str, label: str) -> None:
     click.echo(token)
 
 
+@board_cli.command("revoke-token")
+@click.argument("prefix")
+def revoke_token_command(prefix: str) -> None:
+    """Revoke every live token starting with PREFIX (the first 10 characters are shown)."""
+    from board.accounts.models import ApiToken
+    from board.accounts.services import revoke_api_token
+
+    tokens = db.session.scalars(
+        db.select(ApiToken).where(ApiToken.prefix == prefix[:10], ApiToken.revoked_at.is_(None))
+    ).all()
+    if not tokens:
+        click.echo(f"No live token starts with {prefix[:10]}.", err=True)
+        sys.exit(2)
+    for token in tokens:
+        revoke_api_token(token.id)
+    db.session.commit()
+    click.echo(f"Revoked {len(tokens)} token(s).")
+
+
 @board_cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Load realistic demo data (boards, specialists, sessions, cases) into an empty database."""

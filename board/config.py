@@ -12,7 +12,8 @@ class Defaults:
 
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Bound values are patient data: never echo them into error messages or logs.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     SQLITE_BUSY_TIMEOUT_MS = 15_000
 
     SESSION_COOKIE_HTTPONLY = True

@@ -20,7 +20,9 @@ blueprint = Blueprint("pages", __name__)
 @login_required
 def home():
     """The landing page: counts and links into the service."""
-    counts = dict(db.session.execute(db.select(Case.status, func.count()).group_by(Case.status)))
+    counts = dict(
+        db.session.execute(db.select(Case.status, func.count()).group_by(Case.status)).all()
+    )
     upcoming = db.session.scalars(
         db.select(BoardSession)
         .where(BoardSession.starts_at >= utcnow())

@@ -68,6 +68,14 @@ def create_api_token(user: User, scope: str = TokenScope.WRITE, label: str = "")
     return token
 
 
+def list_api_tokens(owner_id: int | None = None) -> list[ApiToken]:
+    """Tokens, newest first; only one user's when `owner_id` is given."""
+    query = db.select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    if owner_id is not None:
+        query = query.where(ApiToken.user_id == owner_id)
+    return list(db.session.scalars(query))
+
+
 def revoke_api_token(token_id: int) -> ApiToken:
     """Revoke a token; it stops working on the very next request."""
     token = db.session.get(ApiToken, token_id)
