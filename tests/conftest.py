@@ -232,9 +232,7 @@ def case_fields(**overrides) -> dict:
         "records": [],
     }
     fields = {**fields, **overrides}
-    fields["records"] = [
-        {**item, "kind": RecordKind(item["kind"])} for item in fields["records"]
-    ]
+    fields["records"] = [{**item, "kind": RecordKind(item["kind"])} for item in fields["records"]]
     return fields
 
 

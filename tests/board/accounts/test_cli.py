@@ -6,8 +6,15 @@ from board.extensions import db
 
 def test_create_user_and_token_then_use_it(app, runner, client):
     result = runner.invoke(
-        args=["board", "create-user", "lead@example.org", "--role", "coordinator",
-              "--password", "a long enough pw"]
+        args=[
+            "board",
+            "create-user",
+            "lead@example.org",
+            "--role",
+            "coordinator",
+            "--password",
+            "a long enough pw",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert "Created coordinator lead@example.org" in result.output
@@ -15,11 +22,17 @@ def test_create_user_and_token_then_use_it(app, runner, client):
     result = runner.invoke(args=["board", "create-token", "lead@example.org"])
     assert result.exit_code == 0, result.output
     secret = result.output.strip()
-    assert client.get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert (
+        client.get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"}).status_code
+        == 200
+    )
 
     result = runner.invoke(args=["board", "revoke-token", secret[:10]])
     assert result.exit_code == 0 and "Revoked 1" in result.output
-    assert client.get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert (
+        client.get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"}).status_code
+        == 401
+    )
 
 
 def test_create_user_rejects_bad_input_without_writing(app, runner):

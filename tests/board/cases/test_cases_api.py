@@ -227,9 +227,7 @@ def test_unknown_transition_target_is_422(api, make_case):
 def test_marking_the_last_record_received_makes_the_case_ready(api, make_case):
     case_id = make_case(records=[{"kind": "pathology_report"}])
     api.post(f"/api/v1/cases/{case_id}/transitions", json={"to": "awaiting_records"})
-    added = api.post(
-        f"/api/v1/cases/{case_id}/records", json={"items": [{"kind": "imaging"}]}
-    )
+    added = api.post(f"/api/v1/cases/{case_id}/records", json={"items": [{"kind": "imaging"}]})
     assert added.status_code == 201
     assert added.headers["Location"].endswith(f"/cases/{case_id}/records")
     records = api.get(f"/api/v1/cases/{case_id}/records").get_json()
@@ -262,9 +260,7 @@ def test_record_of_another_case_is_404(api, make_case):
     first = make_case(records=[{"kind": "labs"}])
     second = make_case()
     record_id = api.get(f"/api/v1/cases/{first}/records").get_json()[0]["id"]
-    response = api.patch(
-        f"/api/v1/cases/{second}/records/{record_id}", json={"note": "wrong case"}
-    )
+    response = api.patch(f"/api/v1/cases/{second}/records/{record_id}", json={"note": "wrong case"})
     assert response.status_code == 404
 
 
@@ -305,9 +301,7 @@ def test_specialists_and_read_tokens_may_not_write_cases(
 ):
     case_id = make_case()
     caller = api_as(role, scope)
-    response = caller.request(
-        method, path.format(id=case_id), json=body, headers={"If-Match": "*"}
-    )
+    response = caller.request(method, path.format(id=case_id), json=body, headers={"If-Match": "*"})
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "forbidden"
 
