@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -212,6 +213,10 @@ def _solve_sequence(components, order, deadline):
 def _worker_main(components, order, seconds_left, connection) -> None:
     """Solve in the worker, sending each component's result as soon as it is ready."""
     deadline = time.monotonic() + seconds_left
+    # HiGHS prints a banner on stdout; the worker's output is nobody's business
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
     try:
         for number, result in _solve_sequence(components, order, deadline):
             connection.send((number, result))

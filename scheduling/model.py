@@ -88,7 +88,7 @@ class Policy:
     priority_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_PRIORITY_WEIGHTS)
     placement_value: float = 100.0
     on_time_value: float = 1000.0
-    # value lost per day between submission and discussion, times the priority weight
+    # value lost per day a discussion waits, times the priority weight
     wait_weight: float = 1.0
     keep_bonus: float = 20.0
     # tie-break so earlier submissions win among otherwise equal cases; far below one wait-day

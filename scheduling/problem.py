@@ -130,20 +130,25 @@ def pair_value(
     case: CaseDemand,
     policy: Policy,
     fcfs_score: float,
-    horizon_fraction: float,
+    offset_days: float,
+    horizon_days: float,
 ) -> float:
-    """Return the objective value of discussing a case at a session."""
+    """Return the objective value of discussing a case at a session.
+
+    Waiting is counted from the start of the horizon, the same for every case, so that
+    minimising weighted waiting never favours a later submission over an earlier one; the
+    horizon length is added back so every value stays positive.
+    """
     weight = policy.weight_of(case.priority)
-    wait_days = max(0.0, (session.starts_at - case.submitted_at).total_seconds() / 86400.0)
-    value = policy.placement_value - policy.wait_weight * wait_days
+    value = policy.placement_value + policy.wait_weight * (horizon_days - offset_days)
     if session_date <= case.decision_due_on:
         value += policy.on_time_value
-    # placing a case must always beat leaving it out, however long it waited
-    value = weight * max(value, 1.0)
+    value *= weight
     if case.current_session_id == session.id:
         value += policy.keep_bonus
     # earlier submissions win a contested slot, and among two placed they take the earlier one
-    return value + policy.fcfs_epsilon * fcfs_score * (1.0 - 0.5 * horizon_fraction)
+    fraction = offset_days / horizon_days if horizon_days > 0 else 0.0
+    return value + policy.fcfs_epsilon * fcfs_score * (1.0 - 0.5 * fraction)
 
 
 def _fcfs_scores(cases: Sequence[CaseDemand]) -> list[float]:
@@ -207,8 +212,12 @@ def build_problem(
     ]
     quorum = [board_has_quorum(s) for s in sessions]
     session_position = {s.id: i for i, s in enumerate(sessions)}
-    first_date = min(dates) if dates else date.min
-    span_days = max(1, (max(dates) - first_date).days) if dates else 1
+    first_start = min((s.starts_at for s in sessions), default=None)
+    horizon_days = (
+        (max(s.starts_at for s in sessions) - first_start).total_seconds() / 86400.0
+        if sessions
+        else 0.0
+    )
     fcfs = _fcfs_scores(cases)
     warnings: list[str] = []
 
@@ -220,8 +229,10 @@ def build_problem(
     minutes = np.array([c.minutes for c in cases], dtype=np.float64)
 
     def value_of(ci: int, si: int) -> float:
-        fraction = (dates[si] - first_date).days / span_days
-        return pair_value(sessions[si], dates[si], cases[ci], policy, fcfs[ci], fraction)
+        offset = (sessions[si].starts_at - first_start).total_seconds() / 86400.0
+        return pair_value(
+            sessions[si], dates[si], cases[ci], policy, fcfs[ci], offset, horizon_days
+        )
 
     def feasible(ci: int, si: int) -> bool:
         return pair_is_feasible(sessions[si], dates[si], cutoffs[si], quorum[si], cases[ci], policy)

@@ -173,8 +173,7 @@ def _explain(case, candidates, problem, policy, now, cutoff_of) -> str:
     if all(case.minutes > problem.sessions[i].capacity_minutes for i in usable):
         return f"needs {case.minutes} minutes, more than any eligible {site} session holds"
     count = len(usable)
-    noun = "session" if count == 1 else "sessions"
-    return (
-        f"all {count} eligible {site} {noun} by {format_day(latest)} are full "
-        "(cases with higher priority or earlier decision dates took the time)"
-    )
+    why = "(cases with higher priority or earlier decision dates took the time)"
+    if count == 1:
+        return f"the only eligible {site} session by {format_day(latest)} is full {why}"
+    return f"all {count} eligible {site} sessions by {format_day(latest)} are full {why}"

@@ -10,14 +10,16 @@ import numpy as np
 
 from scheduling.greedy import assign_value_density, improve_by_moves
 from scheduling.problem import Component
+from scheduling.repack import repack_sessions
 
 # components this small are solved as an exact MIP, which HiGHS proves optimal quickly
 EXACT_MIP_PAIRS = 200
 # a residual this small after fixing the integral LP values goes to a time-limited MIP
 RESIDUAL_MIP_PAIRS = 20000
 INTEGRAL = 1.0 - 1e-6
-HOPS = 1
-MIP_HEURISTIC_EFFORT = 0.3
+HOPS = 0
+RESIDUAL_MAX_NODES = 20
+MIP_HEURISTIC_EFFORT = 0.8
 RESIDUAL_GAP = 5e-4
 
 
@@ -52,6 +54,7 @@ def _solve(
     integer: bool,
     start: np.ndarray | None = None,
     gap: float = 0.0,
+    max_nodes: int = 2_000_000_000,
 ) -> tuple[np.ndarray | None, float | None, bool]:
     """Solve the assignment LP (or MIP); return column values, objective and optimality."""
     session_count = capacity.size
@@ -95,6 +98,8 @@ def _solve(
         highs.setOptionValue("mip_rel_gap", gap)
         highs.setOptionValue("mip_abs_gap", 1e-7)
         highs.setOptionValue("mip_heuristic_effort", MIP_HEURISTIC_EFFORT)
+        # a node limit, not the clock, ends the search so the same input gives the same plan
+        highs.setOptionValue("mip_max_nodes", max_nodes)
     highs.passModel(lp)
     if integer and start is not None:
         solution = highspy.HighsSolution()
@@ -129,8 +134,9 @@ def _columns_to_assignment(
 
 
 def solve_component(component: Component, time_limit: float) -> ComponentResult:
-    """Solve one component: exact MIP when small, LP relax-and-fix plus repair otherwise."""
+    """Solve one component: exact MIP when tiny, else LP, relax-and-fix, re-pack, small MIP."""
     started = time.monotonic()
+    deadline = started + time_limit
     case_count = component.case_index.size
     args = (
         component.pair_case,
@@ -140,32 +146,41 @@ def solve_component(component: Component, time_limit: float) -> ComponentResult:
         component.capacity,
         component.count_limit,
     )
-    greedy = assign_value_density(*args, case_count)
     columns, bound, lp_optimal = _solve(*args, case_count, time_limit, integer=False)
     if columns is None or bound is None or not lp_optimal:
-        # without a proven LP optimum there is no valid bound: the value of a cheap
-        # plan is not a bound either, so report the plain sum of best values
-        best = improve_by_moves(greedy, *args[:3], *args[3:])
+        # without a proven LP optimum there is no valid bound: fall back to the sum of each
+        # case's best value, which no plan can beat
+        greedy = assign_value_density(*args, case_count)
+        best = improve_by_moves(greedy, *args)
         return ComponentResult(best, _trivial_bound(component), False)
     fractional = (columns > 1e-6) & (columns < INTEGRAL)
     if not fractional.any():
         assignment = _columns_to_assignment(columns, *args[:2], case_count)
         return ComponentResult(assignment, bound, True)
-    remaining_time = time_limit - (time.monotonic() - started)
-    if component.pair_case.size <= EXACT_MIP_PAIRS and remaining_time > 0:
+    if component.pair_case.size <= EXACT_MIP_PAIRS:
+        greedy = assign_value_density(*args, case_count)
         start = (greedy[component.pair_case] == component.pair_session).astype(np.float64)
+        time_left = deadline - time.monotonic()
         mip_columns, _, mip_optimal = _solve(
-            *args, case_count, remaining_time, integer=True, start=start
+            *args, case_count, time_left, integer=True, start=start
         )
         if mip_columns is not None:
             assignment = _columns_to_assignment(mip_columns, *args[:2], case_count)
             return ComponentResult(assignment, bound, mip_optimal)
-    assignment = _relax_and_fix(component, columns, started, time_limit)
+    # relax-and-fix: keep what the LP settled, then fill and re-pack the sessions it split
+    assignment = _columns_to_assignment(columns, *args[:2], case_count)
     assignment = improve_by_moves(assignment, *args)
-    if _assignment_value(greedy, component) > _assignment_value(assignment, component):
-        assignment = greedy
-    value = _assignment_value(assignment, component)
-    return ComponentResult(assignment, bound, value >= bound - 1e-6 * max(1.0, abs(bound)))
+    assignment = repack_sessions(assignment, *args, deadline=deadline)
+    best_value = _assignment_value(assignment, component)
+    if time.monotonic() < deadline - 0.02:
+        polished = _neighbourhood_mip(component, columns, assignment, deadline)
+        polished = improve_by_moves(polished, *args)
+        polished = repack_sessions(polished, *args, deadline=deadline)
+        if _assignment_value(polished, component) > best_value:
+            assignment = polished
+            best_value = _assignment_value(polished, component)
+    proven = best_value >= bound - 1e-6 * max(1.0, abs(bound))
+    return ComponentResult(assignment, bound, proven)
 
 
 def _trivial_bound(component: Component) -> float:
@@ -174,89 +189,60 @@ def _trivial_bound(component: Component) -> float:
     return float(best.sum())
 
 
-def _relax_and_fix(
-    component: Component, columns: np.ndarray, started: float, time_limit: float
+def _neighbourhood_mip(
+    component: Component, columns: np.ndarray, assignment: np.ndarray, deadline: float
 ) -> np.ndarray:
-    """Fix the settled part of the LP solution, then solve the unsettled rest as a small MIP.
+    """Re-solve, as a MIP, the cases around the sessions where the LP was fractional.
 
-    Integral values in sessions untouched by fractions are kept; cases in sessions with a
-    fractional value, and cases the LP split or left out, are re-optimised together.
+    Everything else keeps its current session; the current plan is the MIP's starting point,
+    so the answer is never worse than the start when HiGHS reports a solution.
     """
     case_count = component.case_index.size
     pair_case, pair_session = component.pair_case, component.pair_session
     minutes = component.minutes
-    assignment = _columns_to_assignment(columns, pair_case, pair_session, case_count)
     fractional = (columns > 1e-6) & (columns < INTEGRAL)
     unsettled = np.zeros(component.capacity.size, dtype=bool)
     unsettled[pair_session[fractional]] = True
     for _hop in range(HOPS):
-        # widen the neighbourhood: sessions the unsettled cases could also use
+        # widen: sessions the unsettled or unplaced cases could also use
         free_case = (assignment < 0) | unsettled[np.maximum(assignment, 0)]
-        reach = free_case[pair_case] & (columns > 1e-6)
-        unsettled[pair_session[reach]] = True
+        unsettled[pair_session[free_case[pair_case]]] = True
     free_case = (assignment < 0) | unsettled[np.maximum(assignment, 0)]
     kept = np.where(free_case, -1, assignment)
-    for _round in range(4):
-        remaining = component.capacity.copy()
-        slots = component.count_limit.copy()
-        placed = kept >= 0
-        np.subtract.at(remaining, kept[placed], minutes[placed])
-        np.subtract.at(slots, kept[placed], 1)
-        open_pairs = (
-            ~placed[pair_case]
-            & (minutes[pair_case] <= remaining[pair_session] + 1e-9)
-            & (slots[pair_session] >= 1)
-        )
-        if not open_pairs.any():
-            return kept
-        residual = (
-            pair_case[open_pairs],
-            pair_session[open_pairs],
-            component.pair_value[open_pairs],
-            minutes,
-            remaining,
-            slots,
-        )
-        time_left = time_limit - (time.monotonic() - started)
-        greedy = assign_value_density(*residual, case_count)
-        # the LP's own rounding is a good start when the residual is what it already decided
-        if time_left <= 0.02:
-            return _merge(kept, greedy)
-        if residual[0].size <= RESIDUAL_MIP_PAIRS:
-            start = (greedy[residual[0]] == residual[1]).astype(np.float64)
-            mip_columns, _, _ = _solve(
-                *residual, case_count, time_left, integer=True, start=start, gap=RESIDUAL_GAP
-            )
-            if mip_columns is None:
-                return _merge(kept, greedy)
-            return _merge(kept, _columns_to_assignment(mip_columns, *residual[:2], case_count))
-        lp_columns, _, _ = _solve(*residual, case_count, time_left, integer=False)
-        if lp_columns is None:
-            return _merge(kept, greedy)
-        progress = _columns_to_assignment(lp_columns, *residual[:2], case_count)
-        if not (progress >= 0).any():
-            progress = _round_largest(lp_columns, residual)
-        if not (progress >= 0).any():
-            return _merge(kept, greedy)
-        kept = _merge(kept, progress)
-    return kept
-
-
-def _round_largest(columns: np.ndarray, residual: tuple) -> np.ndarray:
-    pair_case, pair_session, _values, minutes, remaining, slots = residual
-    case_count = minutes.size
-    assignment = np.full(case_count, -1, dtype=np.int64)
-    remaining = remaining.copy()
-    slots = slots.copy()
-    for j in np.lexsort((pair_session, pair_case, -columns)).tolist():
-        if columns[j] < 0.5:
-            break
-        case, session = pair_case[j], pair_session[j]
-        if assignment[case] < 0 and minutes[case] <= remaining[session] and slots[session] >= 1:
-            assignment[case] = session
-            remaining[session] -= minutes[case]
-            slots[session] -= 1
-    return assignment
+    remaining = component.capacity.copy()
+    slots = component.count_limit.copy()
+    placed = kept >= 0
+    np.subtract.at(remaining, kept[placed], minutes[placed])
+    np.subtract.at(slots, kept[placed], 1)
+    open_pairs = (
+        free_case[pair_case]
+        & (minutes[pair_case] <= remaining[pair_session] + 1e-9)
+        & (slots[pair_session] >= 1)
+    )
+    if not open_pairs.any() or open_pairs.sum() > RESIDUAL_MIP_PAIRS:
+        return assignment
+    residual = (
+        pair_case[open_pairs],
+        pair_session[open_pairs],
+        component.pair_value[open_pairs],
+        minutes,
+        remaining,
+        slots,
+    )
+    start = (assignment[residual[0]] == residual[1]).astype(np.float64)
+    time_left = deadline - time.monotonic()
+    mip_columns, _, _ = _solve(
+        *residual,
+        case_count,
+        time_left,
+        integer=True,
+        start=start,
+        gap=RESIDUAL_GAP,
+        max_nodes=RESIDUAL_MAX_NODES,
+    )
+    if mip_columns is None:
+        return assignment
+    return _merge(kept, _columns_to_assignment(mip_columns, *residual[:2], case_count))
 
 
 def _merge(assignment: np.ndarray, addition: np.ndarray) -> np.ndarray:
