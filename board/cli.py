@@ -93,13 +93,38 @@ def setup_demo_command() -> None:
         click.echo(f"  {role:<12} {email}")
 
 
+@board_cli.command("scheduler")
+def scheduler_command() -> None:
+    """Run the background scheduler; start as many as you like, exactly one leads."""
+    import logging
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from board.schedule.process import run_scheduler_process
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    run_scheduler_process(current_app._get_current_object(), stop)
+
+
 @board_cli.command("serve")
 @click.option("--bind", default="127.0.0.1:5000")
 @click.option("--workers", default=2, type=int)
-def serve_command(bind: str, workers: int) -> None:
-    """Run the web server (gunicorn)."""
-    click.echo(f"Serving on http://{bind}  (Ctrl-C to stop)")
+@click.option("--with-scheduler/--without-scheduler", default=True)
+def serve_command(bind: str, workers: int, with_scheduler: bool) -> None:
+    """Run the web server (gunicorn) and, beside it, the scheduler process."""
+    import subprocess
+
     db.engine.dispose()
+    if with_scheduler:
+        flask = os.path.join(os.path.dirname(sys.executable), "flask")
+        subprocess.Popen([flask, "board", "scheduler"])
+        click.echo("Scheduler process started.")
+    click.echo(f"Serving on http://{bind}  (Ctrl-C to stop)")
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     os.execv(
         gunicorn,

@@ -46,6 +46,28 @@ class Defaults:
     HOLIDAY_SUBDIVISION: str | None = None
     SESSION_HORIZON_WEEKS = 12
 
+    # Seconds between firings of each background job (flask board scheduler).
+    SCHEDULER_JOB_PERIODS = {
+        "generate_sessions": 24 * 3600,
+        "deliver_email": 60,
+    }
+    SCHEDULER_POLL_SECONDS = 2.0
+    # On SQLite the leader holds this file lock; default: instance/scheduler.lock.
+    SCHEDULER_LOCK_FILE: str | None = None
+    SCHEDULER_MISFIRE_GRACE_SECONDS = 600
+
+    MAIL_HOST = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS
+    MAIL_USE_SSL = False  # implicit TLS, usually port 465
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER = "Tumor boards <tumor-boards@localhost>"
+    MAIL_TIMEOUT_SECONDS = 20
+    MAIL_MAX_ATTEMPTS = 6
+    MAIL_RETRY_BASE_SECONDS = 60
+    MAIL_BATCH_SIZE = 100
+
 
 def load_config(app: Flask, overrides: dict | None) -> None:
     """Apply defaults, `FLASK_*` environment variables and `DATABASE_URL`, then overrides."""

@@ -4,6 +4,13 @@ from board.accounts.models import ApiToken, User
 from board.agendas.models import AgendaItem
 from board.boards.models import Board
 from board.cases.models import Case, RecordItem, StatusChange
+from board.notifications.models import Notification
+from board.schedule.models import (
+    CasePlacementNote,
+    JobFiring,
+    ScheduleRun,
+    SessionAttendance,
+)
 from board.sessions.models import BoardSession
 from board.specialists.models import Specialist, TimeOff
 from board.vocabulary.models import DiseaseSite, Specialty
@@ -14,8 +21,13 @@ __all__ = [
     "Board",
     "BoardSession",
     "Case",
+    "CasePlacementNote",
     "DiseaseSite",
+    "JobFiring",
+    "Notification",
     "RecordItem",
+    "ScheduleRun",
+    "SessionAttendance",
     "Specialist",
     "Specialty",
     "StatusChange",

@@ -1,0 +1,1 @@
+"""Notifications: an outbox delivered by email, and an in-app list."""

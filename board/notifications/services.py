@@ -1,0 +1,153 @@
+"""Queue notifications and deliver the queued emails over SMTP with retries."""
+
+import smtplib
+import ssl
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from flask import current_app
+
+from board.accounts.models import Role, User
+from board.common.models import utcnow
+from board.extensions import db
+from board.notifications.models import Notification
+
+
+def notify(
+    kind: str,
+    subject: str,
+    body: str,
+    email: str | None = None,
+    user_id: int | None = None,
+    dedup_key: str | None = None,
+) -> Notification | None:
+    """Queue one message; a message with an already-used `dedup_key` is not queued again."""
+    if dedup_key is not None:
+        exists = db.session.scalar(
+            db.select(Notification.id).where(Notification.dedup_key == dedup_key)
+        )
+        if exists is not None:
+            return None
+    message = Notification(
+        kind=kind,
+        subject=subject,
+        body=body,
+        email=email,
+        user_id=user_id,
+        dedup_key=dedup_key,
+        next_attempt_at=utcnow() if email else None,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def notify_coordinators(kind: str, subject: str, body: str, dedup_key: str | None = None) -> int:
+    """Put a message in every active coordinator's in-app list; returns how many."""
+    users = db.session.scalars(
+        db.select(User).where(User.role == Role.COORDINATOR, User.active.is_(True))
+    ).all()
+    sent = 0
+    for user in users:
+        key = f"{dedup_key}:user-{user.id}" if dedup_key else None
+        if notify(kind, subject, body, user_id=user.id, dedup_key=key) is not None:
+            sent += 1
+    return sent
+
+
+def list_notifications(user_id: int, unread_only: bool = False, limit: int = 50) -> list:
+    """A user's in-app messages, newest first."""
+    query = (
+        db.select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    )
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def deliver_pending_email(now: datetime | None = None) -> dict:
+    """Send every due email; failures are retried later with a growing delay."""
+    now = now or utcnow()
+    config = current_app.config
+    due = db.session.scalars(
+        db.select(Notification)
+        .where(
+            Notification.email.is_not(None),
+            Notification.sent_at.is_(None),
+            Notification.gave_up_at.is_(None),
+            Notification.next_attempt_at <= now,
+        )
+        .order_by(Notification.id)
+        .limit(config["MAIL_BATCH_SIZE"])
+    ).all()
+    counts = {"sent": 0, "failed": 0, "gave_up": 0}
+    if not due:
+        return counts
+    try:
+        connection = open_smtp_connection()
+    except (OSError, smtplib.SMTPException) as error:
+        for message in due:
+            record_failure(message, error, now, counts)
+        db.session.flush()
+        return counts
+    with connection:
+        for message in due:
+            try:
+                connection.send_message(build_email(message))
+            except (OSError, smtplib.SMTPException) as error:
+                record_failure(message, error, now, counts)
+            else:
+                message.sent_at = utcnow()
+                message.attempts += 1
+                counts["sent"] += 1
+            # Commit per message so a crash never sends a message twice.
+            db.session.commit()
+    return counts
+
+
+def record_failure(message: Notification, error: Exception, now: datetime, counts: dict) -> None:
+    """Count a failed attempt and schedule the next one, or give up after the last."""
+    config = current_app.config
+    message.attempts += 1
+    message.last_error = f"{type(error).__name__}: {error}"[:500]
+    if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+        message.gave_up_at = now
+        counts["gave_up"] += 1
+    else:
+        delay = config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (message.attempts - 1)
+        message.next_attempt_at = now + timedelta(seconds=delay)
+        counts["failed"] += 1
+
+
+def open_smtp_connection() -> smtplib.SMTP:
+    """Connect and log in to the configured SMTP server."""
+    config = current_app.config
+    timeout = config["MAIL_TIMEOUT_SECONDS"]
+    if config["MAIL_USE_SSL"]:
+        connection = smtplib.SMTP_SSL(
+            config["MAIL_HOST"],
+            config["MAIL_PORT"],
+            timeout=timeout,
+            context=ssl.create_default_context(),
+        )
+    else:
+        connection = smtplib.SMTP(config["MAIL_HOST"], config["MAIL_PORT"], timeout=timeout)
+        if config["MAIL_USE_TLS"]:
+            connection.starttls(context=ssl.create_default_context())
+    if config["MAIL_USERNAME"]:
+        connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+    return connection
+
+
+def build_email(message: Notification) -> EmailMessage:
+    """The email for one queued notification."""
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_SENDER"]
+    email["To"] = message.email
+    email["Subject"] = message.subject
+    email["Message-ID"] = f"<notification-{message.id}@{current_app.config['BOARD_DOMAIN']}>"
+    email.set_content(message.body)
+    return email

@@ -1,0 +1,1 @@
+"""Scheduling in the app: engine runs, placements, and the background scheduler process."""
