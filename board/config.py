@@ -49,9 +49,12 @@ class Defaults:
     # Seconds between firings of each background job (flask board scheduler).
     SCHEDULER_JOB_PERIODS = {
         "generate_sessions": 24 * 3600,
+        "assign": 15 * 60,
         "deliver_email": 60,
     }
     SCHEDULER_POLL_SECONDS = 2.0
+    # Hard wall-clock limit for one engine solve; the greedy fallback answers past it.
+    SCHEDULER_TIME_LIMIT_SECONDS = 10.0
     # On SQLite the leader holds this file lock; default: instance/scheduler.lock.
     SCHEDULER_LOCK_FILE: str | None = None
     SCHEDULER_MISFIRE_GRACE_SECONDS = 600

@@ -17,6 +17,17 @@ def generate_upcoming_sessions() -> str:
     return f"{created} sessions created"
 
 
+def assign_cases() -> str:
+    """Run the engine and apply its plan."""
+    from board.schedule.services import run_assignment
+
+    run = run_assignment("scheduled")
+    return (
+        f"run {run.id}: {run.placed_count} placed, {run.moved_count} moved, "
+        f"{run.removed_count} removed, {run.unplaced_count} unplaced"
+    )
+
+
 def deliver_email() -> str:
     """Send queued emails."""
     counts = deliver_pending_email()
@@ -25,5 +36,6 @@ def deliver_email() -> str:
 
 JOBS = {
     "generate_sessions": generate_upcoming_sessions,
+    "assign": assign_cases,
     "deliver_email": deliver_email,
 }

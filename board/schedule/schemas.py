@@ -1,0 +1,75 @@
+"""Engine runs and placements, as the API shows them."""
+
+import json
+
+from marshmallow import Schema, fields
+
+from board.schedule.models import RunOutcome
+
+
+class RunRequest(Schema):
+    dry_run = fields.Boolean(load_default=True)
+
+
+class RunChange(Schema):
+    case_id = fields.Integer()
+    reference = fields.String()
+    action = fields.String(metadata={"description": "placed, moved, removed or skipped"})
+    from_session_id = fields.Integer(allow_none=True)
+    to_session_id = fields.Integer(allow_none=True)
+    reason = fields.String()
+
+
+class RunOut(Schema):
+    id = fields.Integer()
+    trigger = fields.String()
+    dry_run = fields.Boolean()
+    started_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)
+    outcome = fields.Enum(RunOutcome, by_value=True)
+    cases_considered = fields.Integer()
+    placed = fields.Integer(attribute="placed_count")
+    moved = fields.Integer(attribute="moved_count")
+    removed = fields.Integer(attribute="removed_count")
+    skipped = fields.Integer(attribute="skipped_count")
+    unplaced = fields.Integer(attribute="unplaced_count")
+    objective = fields.Float(allow_none=True)
+    upper_bound = fields.Float(allow_none=True)
+    proven_optimal = fields.Boolean()
+    method = fields.String()
+    solve_seconds = fields.Float(allow_none=True)
+    error = fields.String()
+
+
+class RunWithChangesOut(RunOut):
+    changes = fields.Method("dump_changes", metadata={"description": "Each case's change"})
+
+    def dump_changes(self, run) -> list:
+        return json.loads(run.changes_json)
+
+
+class PlacedSessionOut(Schema):
+    id = fields.Integer()
+    board_id = fields.Integer()
+    board_name = fields.String()
+    starts_at = fields.AwareDateTime()
+    status = fields.String()
+    position = fields.Integer()
+    minutes = fields.Integer()
+    pinned = fields.Boolean()
+    placed_by = fields.String()
+
+
+class PlacementOut(Schema):
+    case_id = fields.Integer()
+    reference = fields.String()
+    status = fields.String()
+    session = fields.Nested(PlacedSessionOut, allow_none=True)
+    reason = fields.String()
+    decided_at = fields.AwareDateTime(allow_none=True)
+    run_id = fields.Integer(allow_none=True)
+
+
+runs_out = RunOut(many=True)
+run_with_changes_out = RunWithChangesOut()
+placement_out = PlacementOut()
