@@ -50,6 +50,9 @@ class Defaults:
     SCHEDULER_JOB_PERIODS = {
         "generate_sessions": 24 * 3600,
         "assign": 15 * 60,
+        "records_cutoff": 3600,
+        "publish_agendas": 5 * 60,
+        "reminders": 3600,
         "deliver_email": 60,
     }
     SCHEDULER_POLL_SECONDS = 2.0
@@ -58,6 +61,8 @@ class Defaults:
     # On SQLite the leader holds this file lock; default: instance/scheduler.lock.
     SCHEDULER_LOCK_FILE: str | None = None
     SCHEDULER_MISFIRE_GRACE_SECONDS = 600
+
+    RECORDS_REMINDER_DAYS = 3  # remind the referring office this many days before the cutoff
 
     MAIL_HOST = "localhost"
     MAIL_PORT = 25

@@ -114,6 +114,50 @@ def renumber(session: BoardSession) -> None:
     db.session.flush()
 
 
+def publish_agenda(session: BoardSession) -> BoardSession:
+    """Freeze a session's agenda and tell its expected attendees; feeds show the change."""
+    if session.status != SessionStatus.PLANNED:
+        raise Conflict(f"A {session.status.value} session cannot be published.")
+    session.status = SessionStatus.PUBLISHED
+    mark_session_changed(session)
+    db.session.flush()
+    notify_attendees_of_publication(session)
+    return session
+
+
+def notify_attendees_of_publication(session: BoardSession) -> int:
+    """Email every expected attendee the published agenda (references only, no patient data)."""
+    from board.notifications.services import notify
+    from board.sessions.services import expected_attendees
+
+    lines = [
+        f"{item.position}. {item.case.reference} · {item.case.site.name} · "
+        f"{item.case.opinion_kind.value.replace('_', ' ')} · {item.case.priority.value} · "
+        f"{item.minutes} min"
+        for item in list_agenda(session)
+    ]
+    body = "\n".join(
+        [
+            f"The agenda of {describe(session)} is published.",
+            f"Location: {session.location or 'see the calendar'}",
+            f"Video: {session.video_link or 'none'}",
+            "",
+            *(lines or ["No cases are on this agenda."]),
+        ]
+    )
+    sent = 0
+    for person in expected_attendees(session):
+        queued = notify(
+            "agenda_published",
+            f"Agenda published: {describe(session)}",
+            body,
+            email=person.email,
+            dedup_key=f"agenda-published:session-{session.id}:seq-{session.sequence}:{person.id}",
+        )
+        sent += queued is not None
+    return sent
+
+
 def describe(session: BoardSession) -> str:
     """'Breast Tumor Board on Tue 1 Dec' in the board's own time zone."""
     from zoneinfo import ZoneInfo

@@ -4,6 +4,7 @@ from flask import current_app
 
 from board.boards.services import list_boards
 from board.common.validation import today
+from board.extensions import db
 from board.notifications.services import deliver_pending_email
 from board.sessions.services import generate_sessions
 
@@ -28,6 +29,32 @@ def assign_cases() -> str:
     )
 
 
+def enforce_records_cutoffs() -> str:
+    """Move cases that missed their records cutoff, then replan so they find a new session."""
+    from board.schedule.housekeeping import enforce_records_cutoffs as enforce
+    from board.schedule.services import run_assignment
+
+    counts = enforce()
+    if counts["removed"]:
+        db.session.commit()
+        run_assignment("records cutoff")
+    return f"{counts['removed']} removed, {counts['pinned_warned']} pinned kept"
+
+
+def publish_agendas() -> str:
+    """Publish agendas whose freeze time has come."""
+    from board.schedule.housekeeping import publish_due_agendas
+
+    return f"{publish_due_agendas()} agendas published"
+
+
+def send_reminders() -> str:
+    """Queue records reminders to referring offices."""
+    from board.schedule.housekeeping import send_records_reminders
+
+    return f"{send_records_reminders()} reminders queued"
+
+
 def deliver_email() -> str:
     """Send queued emails."""
     counts = deliver_pending_email()
@@ -37,5 +64,8 @@ def deliver_email() -> str:
 JOBS = {
     "generate_sessions": generate_upcoming_sessions,
     "assign": assign_cases,
+    "records_cutoff": enforce_records_cutoffs,
+    "publish_agendas": publish_agendas,
+    "reminders": send_reminders,
     "deliver_email": deliver_email,
 }

@@ -164,6 +164,34 @@ def public_holidays(first_year: int, last_year: int) -> holidays.HolidayBase:
     )
 
 
+def session_local_date(session: BoardSession) -> date:
+    """The calendar day of a session in its board's time zone."""
+    return session.starts_at.astimezone(ZoneInfo(session.board.time_zone)).date()
+
+
+def expected_attendees(session: BoardSession) -> list:
+    """Active board members not away that day and not having declined the session."""
+    from board.schedule.models import AttendanceAnswer, SessionAttendance
+    from board.specialists.models import Specialist, board_memberships
+
+    declined = set(
+        db.session.scalars(
+            db.select(SessionAttendance.specialist_id).where(
+                SessionAttendance.session_id == session.id,
+                SessionAttendance.answer == AttendanceAnswer.DECLINED,
+            )
+        )
+    )
+    members = db.session.scalars(
+        db.select(Specialist)
+        .join(board_memberships, board_memberships.c.specialist_id == Specialist.id)
+        .where(board_memberships.c.board_id == session.board_id, Specialist.active.is_(True))
+        .order_by(Specialist.name)
+    ).all()
+    day = session_local_date(session)
+    return [m for m in members if m.id not in declined and not m.is_away_on(day)]
+
+
 def check_window(starts_from: datetime | None, starts_to: datetime | None) -> None:
     """A window must not end before it starts."""
     if starts_from and starts_to and starts_to < starts_from:
