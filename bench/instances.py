@@ -27,6 +27,8 @@ SHARED_SITES = (("upper_gi", "hepatobiliary"), ("melanoma", "sarcoma"))
 REQUIRED = ("surgery", "medical_oncology", "radiation_oncology", "radiology", "pathology")
 EXTRA = ("genetics", "palliative_care")
 FIRST_MONDAY = date(2025, 1, 6)
+MINUTES = (3, 4, 5, 6, 8, 10, 12)
+MINUTE_WEIGHTS = (8, 8, 6, 2, 2, 1, 1)
 RECORD_KINDS = ("pathology report", "slides", "imaging", "operative notes", "genomic tests")
 
 
@@ -96,8 +98,10 @@ def generate_instance(case_count: int, session_count: int, seed: int = 1):
                 members.extend(sorted(pools[specialty]))
     cases = []
     horizon_days = max(7, (weeks - 3) * 7)
+    # referrals follow the centre's capacity: sites with more boards get more cases
+    site_weights = [sum(site in sites for _b, sites, *_rest in boards) for site in SITES]
     for case_id in range(1, case_count + 1):
-        site = rng.choice(SITES)
+        site = rng.choices(SITES, weights=site_weights)[0]
         submitted = datetime.combine(
             FIRST_MONDAY - timedelta(days=7) + timedelta(days=rng.randrange(horizon_days)),
             datetime.min.time(),
@@ -105,8 +109,8 @@ def generate_instance(case_count: int, session_count: int, seed: int = 1):
         ) + timedelta(minutes=rng.randrange(24 * 60))
         roll = rng.random()
         priority = "routine" if roll < 0.7 else "urgent" if roll < 0.95 else "emergent"
-        due_weeks = {"routine": (2, 4), "urgent": (1, 2), "emergent": (1, 1)}[priority]
-        due = submitted.date() + timedelta(days=rng.randint(due_weeks[0] * 7, due_weeks[1] * 7))
+        due_days = {"routine": (14, 28), "urgent": (7, 14), "emergent": (7, 10)}[priority]
+        due = submitted.date() + timedelta(days=rng.randint(*due_days))
         kind_roll = rng.random()
         kind = "board"
         requested = None
@@ -115,7 +119,9 @@ def generate_instance(case_count: int, session_count: int, seed: int = 1):
             requested = rng.choice(members_by_site[site])
         elif kind_roll < 0.18:
             kind = "pathology_review"
-        ready_on = submitted.date() + timedelta(days=rng.choice((0, 1, 2, 3, 5, 7, 10)))
+        # urgent referrals usually arrive with their records; routine ones trickle in
+        delays = (0, 0, 1, 2) if priority != "routine" else (0, 1, 2, 3, 5, 7, 10)
+        ready_on = submitted.date() + timedelta(days=rng.choice(delays))
         expected = None
         blocker = Blocker()
         if rng.random() < 0.05:
@@ -133,7 +139,8 @@ def generate_instance(case_count: int, session_count: int, seed: int = 1):
                 priority=priority,
                 submitted_at=submitted,
                 decision_due_on=due,
-                minutes=rng.choice((3, 3, 4, 4, 4, 5, 5, 5, 6, 8, 10, 12)),
+                # most cases take 3-5 minutes, a few complex ones up to 12
+                minutes=rng.choices(MINUTES, weights=MINUTE_WEIGHTS)[0],
                 ready_on=ready_on,
                 expected_ready_on=expected,
                 blocker=blocker,

@@ -32,6 +32,8 @@ from scheduling.solver import ComponentResult, solve_component
 
 # time kept back from the limit for writing reasons and assembling the plan
 _ASSEMBLY_RESERVE = 0.05
+# share of the remaining time the worker leaves unused, for its start-up and last message
+WORKER_MARGIN = 0.08
 
 
 def plan_schedule(
@@ -242,9 +244,12 @@ def _solve_in_worker(components, order, deadline) -> dict[int, ComponentResult]:
     """Run the solver in a child process and kill it at the deadline, whatever it is doing."""
     context = _worker_context()
     receiver, sender = context.Pipe(duplex=False)
+    # the worker starts late and needs a moment to send its last result: give it less time
+    seconds_left = deadline - time.monotonic()
+    worker_seconds = seconds_left - max(0.05, WORKER_MARGIN * seconds_left)
     worker = context.Process(
         target=_worker_main,
-        args=(components, order, deadline - time.monotonic(), sender),
+        args=(components, order, worker_seconds, sender),
         daemon=True,
     )
     results: dict[int, ComponentResult] = {}

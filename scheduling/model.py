@@ -90,7 +90,8 @@ class Policy:
     on_time_value: float = 1000.0
     # value lost per day a discussion waits, times the priority weight
     wait_weight: float = 1.0
-    keep_bonus: float = 20.0
+    # a draft placement moves only when that gains more than this (150 routine wait-days)
+    keep_bonus: float = 150.0
     # tie-break so earlier submissions win among otherwise equal cases; far below one wait-day
     fcfs_epsilon: float = 0.01
     time_limit_seconds: float = 10.0

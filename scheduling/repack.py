@@ -10,6 +10,9 @@ import time
 
 import numpy as np
 
+# how many outside cases a session's knapsack considers at most
+OUTSIDE_CANDIDATES = 24
+
 
 def _knapsack(weights: np.ndarray, gains: np.ndarray, capacity: int, count: int) -> np.ndarray:
     """Return a boolean choice maximising total gain within minutes and count limits."""
@@ -148,6 +151,13 @@ class _State:
             alternative[k] = self._best_elsewhere(int(cases[k]), session)[0]
         gains = np.where(here, self.pair_value[pairs] - alternative, outside_gain)
         useful = here | (gains > 1e-9)
+        outside = np.flatnonzero(useful & ~here)
+        if outside.size > OUTSIDE_CANDIDATES:
+            # an overloaded session has many hopefuls; the best per minute are enough to try
+            density = gains[outside] / np.maximum(self.minutes[cases[outside]], 1e-9)
+            keep = outside[np.lexsort((cases[outside], -density))[:OUTSIDE_CANDIDATES]]
+            useful = here.copy()
+            useful[keep] = True
         pairs, cases, gains, here = pairs[useful], cases[useful], gains[useful], here[useful]
         room = int(round(self.remaining[session] + self.minutes[cases[here]].sum()))
         limit = self.slots[session] + here.sum()

@@ -17,9 +17,13 @@ EXACT_MIP_PAIRS = 200
 # a residual this small after fixing the integral LP values goes to a time-limited MIP
 RESIDUAL_MIP_PAIRS = 20000
 INTEGRAL = 1.0 - 1e-6
-HOPS = 0
-RESIDUAL_MAX_NODES = 20
-MIP_HEURISTIC_EFFORT = 0.8
+WINDOW_SESSIONS = 2
+WINDOW_SLACK = 1.0
+WINDOW_SWEEPS = 1
+# unplaced cases offered to a window's MIP, per session in the window
+WINDOW_HOPEFULS = 12
+RESIDUAL_MAX_NODES = 1
+MIP_HEURISTIC_EFFORT = 0.05
 RESIDUAL_GAP = 5e-4
 
 
@@ -192,22 +196,46 @@ def _trivial_bound(component: Component) -> float:
 def _neighbourhood_mip(
     component: Component, columns: np.ndarray, assignment: np.ndarray, deadline: float
 ) -> np.ndarray:
-    """Re-solve, as a MIP, the cases around the sessions where the LP was fractional.
+    """Re-solve, window by window, the sessions where the LP was fractional as small MIPs.
 
-    Everything else keeps its current session; the current plan is the MIP's starting point,
-    so the answer is never worse than the start when HiGHS reports a solution.
+    Sessions are taken in date order, WINDOW_SESSIONS at a time; in each window the cases
+    sitting in its unsettled sessions, and unplaced cases that could use them, are re-assigned
+    to those sessions while everything else stays put. The current plan is each MIP's start,
+    so a window never makes the plan worse. Small MIPs keep HiGHS's root work cheap.
     """
+    fractional = (columns > 1e-6) & (columns < INTEGRAL)
+    unsettled = np.zeros(component.capacity.size, dtype=bool)
+    unsettled[component.pair_session[fractional]] = True
+    sessions = np.flatnonzero(unsettled)
+    # a second sweep with windows shifted by one lets neighbours of the first windows trade
+    starts = [
+        first
+        for offset in range(min(WINDOW_SWEEPS, WINDOW_SESSIONS))
+        for first in range(offset, sessions.size, WINDOW_SESSIONS)
+    ]
+    for first in starts:
+        if time.monotonic() >= deadline - 0.01:
+            break
+        window = np.zeros(component.capacity.size, dtype=bool)
+        window[sessions[first : first + WINDOW_SESSIONS]] = True
+        in_window = window[component.pair_session]
+        lp_value = float((columns * component.pair_value)[in_window].sum())
+        chosen = in_window & (assignment[component.pair_case] == component.pair_session)
+        # the LP's value there is only a guide, not a bound, but windows already at it rarely gain
+        if float(component.pair_value[chosen].sum()) >= lp_value - WINDOW_SLACK:
+            continue
+        assignment = _window_mip(component, assignment, window, deadline)
+    return assignment
+
+
+def _window_mip(
+    component: Component, assignment: np.ndarray, window: np.ndarray, deadline: float
+) -> np.ndarray:
+    """Re-assign the cases of a set of sessions, and unplaced ones, among those sessions."""
     case_count = component.case_index.size
     pair_case, pair_session = component.pair_case, component.pair_session
     minutes = component.minutes
-    fractional = (columns > 1e-6) & (columns < INTEGRAL)
-    unsettled = np.zeros(component.capacity.size, dtype=bool)
-    unsettled[pair_session[fractional]] = True
-    for _hop in range(HOPS):
-        # widen: sessions the unsettled or unplaced cases could also use
-        free_case = (assignment < 0) | unsettled[np.maximum(assignment, 0)]
-        unsettled[pair_session[free_case[pair_case]]] = True
-    free_case = (assignment < 0) | unsettled[np.maximum(assignment, 0)]
+    free_case = (assignment < 0) | window[np.maximum(assignment, 0)]
     kept = np.where(free_case, -1, assignment)
     remaining = component.capacity.copy()
     slots = component.count_limit.copy()
@@ -216,9 +244,22 @@ def _neighbourhood_mip(
     np.subtract.at(slots, kept[placed], 1)
     open_pairs = (
         free_case[pair_case]
+        & window[pair_session]
         & (minutes[pair_case] <= remaining[pair_session] + 1e-9)
         & (slots[pair_session] >= 1)
     )
+    hopeful = open_pairs & (assignment[pair_case] < 0)
+    limit = WINDOW_HOPEFULS * int(window.sum())
+    if np.unique(pair_case[hopeful]).size > limit:
+        # an overloaded window has many unplaced hopefuls; the best per minute are enough
+        density = component.pair_value / np.maximum(minutes[pair_case], 1e-9)
+        best = np.zeros(case_count)
+        np.maximum.at(best, pair_case[hopeful], density[hopeful])
+        candidates = np.flatnonzero(best > 0)
+        chosen = candidates[np.lexsort((candidates, -best[candidates]))[:limit]]
+        keep = np.zeros(case_count, dtype=bool)
+        keep[chosen] = True
+        open_pairs &= ~hopeful | keep[pair_case]
     if not open_pairs.any() or open_pairs.sum() > RESIDUAL_MIP_PAIRS:
         return assignment
     residual = (
@@ -230,11 +271,10 @@ def _neighbourhood_mip(
         slots,
     )
     start = (assignment[residual[0]] == residual[1]).astype(np.float64)
-    time_left = deadline - time.monotonic()
     mip_columns, _, _ = _solve(
         *residual,
         case_count,
-        time_left,
+        deadline - time.monotonic(),
         integer=True,
         start=start,
         gap=RESIDUAL_GAP,
@@ -242,7 +282,12 @@ def _neighbourhood_mip(
     )
     if mip_columns is None:
         return assignment
-    return _merge(kept, _columns_to_assignment(mip_columns, *residual[:2], case_count))
+    result = _columns_to_assignment(mip_columns, *residual[:2], case_count)
+    merged = np.where(free_case, result, assignment)
+    # never accept a worse window (HiGHS returns at least its start, but be safe)
+    if _assignment_value(merged, component) + 1e-9 < _assignment_value(assignment, component):
+        return assignment
+    return merged
 
 
 def _merge(assignment: np.ndarray, addition: np.ndarray) -> np.ndarray:

@@ -143,7 +143,8 @@ def test_pinned_case_stays_even_over_capacity(policy):
     assert find_violations(sessions, cases, policy, plan) == []
 
 
-def test_published_placement_stays_even_when_a_move_would_gain(policy):
+def test_published_placement_stays_even_when_a_move_would_gain():
+    policy = Policy(isolate_solver=False, keep_bonus=20.0)
     sessions = [
         session(id=1, starts_at=at(date(2025, 12, 16)), published=True),
         session(id=2, starts_at=at(date(2025, 12, 9))),
@@ -167,11 +168,14 @@ def test_published_placement_moves_when_it_became_infeasible(policy):
 
 
 def test_draft_placement_kept_unless_move_gains_clearly(policy):
-    sessions = [session(id=1), session(id=2, starts_at=at(date(2025, 12, 11)))]
-    # two days earlier gains 2 routine wait-days, less than the keep bonus
-    cases = [case(current_session_id=2)]
+    sessions = [session(id=1), session(id=2, starts_at=at(date(2025, 12, 23)))]
+    # two weeks earlier gains 14 routine wait-days, less than the keep bonus
+    cases = [case(current_session_id=2, decision_due_on=date(2025, 12, 31))]
     assert plan_schedule(sessions, cases, policy).placements[1] == 2
     assert plan_schedule(sessions, [case()], policy).placements[1] == 1
+    # becoming on time is worth far more than the keep bonus
+    due = [case(current_session_id=2, decision_due_on=date(2025, 12, 12))]
+    assert plan_schedule(sessions, due, policy).placements[1] == 1
 
 
 def test_cancelled_session_releases_even_pinned_cases(policy):

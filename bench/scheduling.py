@@ -1,0 +1,224 @@
+"""Benchmark of the scheduling engine against greedy baselines and the LP upper bound.
+
+Run from the repository root: `python -m bench.scheduling [--sizes 2000x150,5000x400]`.
+Each size runs in its own process so peak memory is measured per size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from bench.instances import generate_instance, perturb_for_replanning
+from scheduling import Policy, find_violations, greedy_edf, greedy_value_density, plan_schedule
+
+DEFAULT_SIZES = ("2000x150", "5000x400", "10000x700", "20000x1000")
+URGENT = ("urgent", "emergent")
+
+
+def _metrics(name, plan, sessions, cases, policy, bound, seconds) -> dict:
+    """Return the figures of one plan, measured against the engine's LP bound."""
+    by_session = {s.id: s for s in sessions}
+    weight_total = weight_on_time = 0.0
+    urgent_total = urgent_on_time = 0
+    waits = []
+    for case in cases:
+        weight = policy.weight_of(case.priority)
+        weight_total += weight
+        urgent_total += case.priority in URGENT
+        session_id = plan.placements[case.id]
+        if session_id is None:
+            continue
+        session = by_session[session_id]
+        waits.append((session.starts_at - case.submitted_at).total_seconds() / 86400)
+        if session.starts_at.date() <= case.decision_due_on:
+            weight_on_time += weight
+            urgent_on_time += case.priority in URGENT
+    return {
+        "method": name,
+        "share": plan.objective / bound,
+        "weighted_on_time": weight_on_time / weight_total,
+        "urgent_on_time": urgent_on_time / max(1, urgent_total),
+        "wait_p50": float(np.percentile(waits, 50)) if waits else 0.0,
+        "wait_p90": float(np.percentile(waits, 90)) if waits else 0.0,
+        "unplaced": len(plan.unplaced()),
+        "seconds": seconds,
+        "violations": len(find_violations(sessions, cases, policy, plan)),
+        "proven_optimal": plan.proven_optimal,
+        "engine_method": plan.method,
+    }
+
+
+def _timed(planner, sessions, cases, policy):
+    started = time.perf_counter()
+    plan = planner(sessions, cases, policy)
+    return plan, time.perf_counter() - started
+
+
+def _replanning(sessions, cases, plan, policy, seed) -> dict:
+    """Perturb the instance around the engine's plan and count what the replan moved."""
+    new_sessions, new_cases = perturb_for_replanning(sessions, cases, plan.placements, seed)
+    replan, seconds = _timed(plan_schedule, new_sessions, new_cases, policy)
+    published = {s.id for s in new_sessions if s.published}
+    moved_published = moved_draft = draft_total = published_total = 0
+    for case in new_cases:
+        if case.current_session_id is None:
+            continue
+        moved = replan.placements[case.id] != case.current_session_id
+        if case.current_session_id in published:
+            published_total += 1
+            moved_published += moved
+        else:
+            draft_total += 1
+            moved_draft += moved
+    violations = find_violations(new_sessions, new_cases, policy, replan)
+    unforced = sum("published session" in v for v in violations)
+    return {
+        "published_total": published_total,
+        "published_moved": moved_published,
+        "published_moved_unforced": unforced,
+        "draft_total": draft_total,
+        "draft_moved": moved_draft,
+        "violations": len(violations),
+        "seconds": seconds,
+        "share": replan.bound_share,
+        "method": replan.method,
+    }
+
+
+def run_size(size: str, seed: int, time_limit: float) -> dict:
+    """Run every method on one instance size and return the figures."""
+    case_count, session_count = (int(part) for part in size.split("x"))
+    sessions, cases = generate_instance(case_count, session_count, seed)
+    policy = Policy(time_limit_seconds=time_limit)
+    engine, engine_seconds = _timed(plan_schedule, sessions, cases, policy)
+    bound = engine.upper_bound
+    rows = [_metrics("engine", engine, sessions, cases, policy, bound, engine_seconds)]
+    rows[0].update(
+        build_seconds=engine.build_seconds,
+        solve_seconds=engine.solve_seconds,
+        bound=bound,
+    )
+    for name, planner in (
+        ("EDF greedy", greedy_edf),
+        ("value-density greedy", greedy_value_density),
+    ):
+        plan, seconds = _timed(planner, sessions, cases, policy)
+        rows.append(_metrics(name, plan, sessions, cases, policy, bound, seconds))
+    replanning = _replanning(sessions, cases, engine, policy, seed)
+    # one in-process run, so this process's peak memory includes the LP and MIP work
+    plan_schedule(sessions, cases, replace(policy, isolate_solver=False))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    pairs = _pair_count(sessions, cases, policy)
+    return {
+        "size": size,
+        "rows": rows,
+        "replanning": replanning,
+        "peak_mb": peak_mb,
+        "pairs": pairs,
+    }
+
+
+def _pair_count(sessions, cases, policy) -> int:
+    from scheduling.problem import build_problem
+
+    return int(build_problem(sessions, cases, policy).pair_case.size)
+
+
+def _table(results: list[dict]) -> str:
+    lines = [
+        "| size (cases x sessions) | method | % of LP bound | weighted on-time | urgent on-time "
+        "| wait p50 / p90 (days) | unplaced | seconds | violations |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        for row in result["rows"]:
+            lines.append(
+                f"| {result['size']} | {row['method']} | {100 * row['share']:.2f}% "
+                f"| {100 * row['weighted_on_time']:.1f}% | {100 * row['urgent_on_time']:.1f}% "
+                f"| {row['wait_p50']:.1f} / {row['wait_p90']:.1f} | {row['unplaced']} "
+                f"| {row['seconds']:.2f} | {row['violations']} |"
+            )
+    lines += [
+        "",
+        "| size | feasible pairs | engine method | build s | solve s | peak RSS MB | LP bound |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        engine = result["rows"][0]
+        lines.append(
+            f"| {result['size']} | {result['pairs']} | {engine['engine_method']} "
+            f"| {engine['build_seconds']:.2f} | {engine['solve_seconds']:.2f} "
+            f"| {result['peak_mb']:.0f} | {engine['bound']:.0f} |"
+        )
+    lines += [
+        "",
+        "Replanning (5% new arrivals, half of them urgent or emergent; 2% withdrawals; 3% of "
+        "sessions lose a specialist; the first two weeks published):",
+        "",
+        "| size | published moved (unforced) | drafts moved | % of LP bound | seconds "
+        "| violations |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        r = result["replanning"]
+        lines.append(
+            f"| {result['size']} | {r['published_moved']} of {r['published_total']} "
+            f"({r['published_moved_unforced']}) | {r['draft_moved']} of {r['draft_total']} "
+            f"({100 * r['draft_moved'] / max(1, r['draft_total']):.1f}%) "
+            f"| {100 * r['share']:.2f}% | {r['seconds']:.2f} | {r['violations']} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print a markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(DEFAULT_SIZES))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--time-limit", type=float, default=10.0)
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_size(args.one, args.seed, args.time_limit)))
+        return 0
+    results = []
+    for size in args.sizes.split(","):
+        output = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.scheduling",
+                "--one",
+                size.strip(),
+                "--seed",
+                str(args.seed),
+                "--time-limit",
+                str(args.time_limit),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results.append(json.loads(output.stdout.strip().splitlines()[-1]))
+        print(f"{size}: done", file=sys.stderr)
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; seed {args.seed}; "
+        f"time limit {args.time_limit:g} s\n"
+    )
+    print(_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
