@@ -41,6 +41,7 @@ class Defaults:
 
     # Calendar-facing identity; also used to build stable event UIDs.
     BOARD_DOMAIN = "tumorboard.example.org"
+    FEED_FETCH_RECORD_SECONDS = 300  # how often a feed's "last fetched" is written at most
     DEFAULT_TIME_ZONE = "America/New_York"
     HOLIDAY_COUNTRY = "US"
     HOLIDAY_SUBDIVISION: str | None = None

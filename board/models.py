@@ -4,6 +4,7 @@ from board.accounts.models import ApiToken, User
 from board.agendas.models import AgendaItem
 from board.boards.models import Board
 from board.cases.models import Case, RecordItem, StatusChange
+from board.feeds.models import FeedToken
 from board.notifications.models import Notification
 from board.schedule.models import (
     CasePlacementNote,
@@ -23,6 +24,7 @@ __all__ = [
     "Case",
     "CasePlacementNote",
     "DiseaseSite",
+    "FeedToken",
     "JobFiring",
     "Notification",
     "RecordItem",

@@ -60,5 +60,10 @@ def board_time(instant: datetime, time_zone: str, pattern: str = "%a %d %b %Y %H
 
 def register_pages(app: Flask) -> None:
     """Register the general pages and the template filters they use."""
+    from board.agendas.views import blueprint as agendas
+    from board.feeds.views import blueprint as feeds
+
     app.register_blueprint(blueprint)
+    app.register_blueprint(agendas)
+    app.register_blueprint(feeds)
     app.add_template_filter(board_time)

@@ -35,11 +35,35 @@ def create_board(data: dict) -> Board:
 
 
 def update_board(board: Board, data: dict) -> Board:
-    """Change a board's settings."""
+    """Change a board's settings; calendars see the change on every upcoming session."""
+    shown_before = [getattr(board, name) for name in CALENDAR_FIELDS]
     apply_board_changes(board, data)
     board.updated_at = utcnow()  # relationship-only edits must still bump the version
     db.session.flush()
+    if shown_before != [getattr(board, name) for name in CALENDAR_FIELDS]:
+        mark_upcoming_sessions_changed(board)
     return board
+
+
+# Board settings a calendar event shows (sessions without their own override).
+CALENDAR_FIELDS = ("name", "location", "video_link", "capacity_minutes")
+
+
+def mark_upcoming_sessions_changed(board: Board) -> None:
+    """Bump every session still to come, so subscribed calendars refresh it."""
+    from board.sessions.models import BoardSession, SessionStatus
+    from board.sessions.services import mark_session_changed
+
+    upcoming = db.session.scalars(
+        db.select(BoardSession).where(
+            BoardSession.board_id == board.id,
+            BoardSession.starts_at > utcnow(),
+            BoardSession.status != SessionStatus.HELD,
+        )
+    )
+    for session in upcoming:
+        mark_session_changed(session)
+    db.session.flush()
 
 
 def apply_board_changes(board: Board, data: dict) -> None:

@@ -68,6 +68,21 @@ class InsurerNotice(enum.StrEnum):
     DENIED = "denied"
 
 
+class QuestionCategory(enum.StrEnum):
+    """What the clinical question is about; safe to show where the question itself is not."""
+
+    DIAGNOSIS = "diagnosis"
+    STAGING = "staging"
+    TREATMENT_PLAN = "treatment_plan"
+    SURGICAL_PLANNING = "surgical_planning"
+    RADIATION_PLANNING = "radiation_planning"
+    SYSTEMIC_THERAPY = "systemic_therapy"
+    RECURRENCE = "recurrence"
+    CLINICAL_TRIAL = "clinical_trial"
+    PATHOLOGY_REVIEW = "pathology_review"
+    OTHER = "other"
+
+
 class RecordKind(enum.StrEnum):
     PATHOLOGY_REPORT = "pathology_report"
     SLIDES_BLOCKS = "slides_blocks"
@@ -115,6 +130,12 @@ class Case(Versioned, Timestamped, db.Model):
     )
     opinion_kind: Mapped[OpinionKind] = mapped_column(stored_enum(OpinionKind), nullable=False)
     clinical_question: Mapped[str] = mapped_column(Text, nullable=False)
+    question_category: Mapped[QuestionCategory] = mapped_column(
+        stored_enum(QuestionCategory),
+        default=QuestionCategory.TREATMENT_PLAN,
+        server_default=QuestionCategory.TREATMENT_PLAN.value,
+        nullable=False,
+    )
     priority: Mapped[Priority] = mapped_column(
         stored_enum(Priority), default=Priority.ROUTINE, index=True, nullable=False
     )

@@ -8,6 +8,7 @@ from board.cases.models import (
     InsurerNotice,
     OpinionKind,
     Priority,
+    QuestionCategory,
     RecordKind,
     Sex,
 )
@@ -58,6 +59,9 @@ class CaseIn(Schema):
     site = fields.String(required=True)
     opinion_kind = fields.Enum(OpinionKind, by_value=True, required=True)
     clinical_question = fields.String(required=True, validate=validate.Length(min=5, max=4000))
+    question_category = fields.Enum(
+        QuestionCategory, by_value=True, load_default=QuestionCategory.TREATMENT_PLAN
+    )
     priority = fields.Enum(Priority, by_value=True, load_default=Priority.ROUTINE)
     decision_due_on = fields.Date(required=True, validate=validate_not_past)
     first_treatment_on = fields.Date(allow_none=True)
@@ -123,6 +127,7 @@ class CaseOut(Schema):
     site = fields.String(attribute="site_code")
     opinion_kind = fields.Enum(OpinionKind, by_value=True)
     clinical_question = fields.String()
+    question_category = fields.Enum(QuestionCategory, by_value=True)
     priority = fields.Enum(Priority, by_value=True)
     submitted_at = fields.AwareDateTime()
     decision_due_on = fields.Date()

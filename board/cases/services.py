@@ -109,8 +109,33 @@ def update_case(case: Case, data: dict) -> Case:
     apply_case_changes(case, data)
     case.updated_at = utcnow()
     db.session.flush()
+    if CALENDAR_FIELDS & data.keys():
+        mark_agenda_changed(case)
     follow_readiness(case)
     return case
+
+
+# Case fields an agenda in a calendar shows; changing one changes that calendar event.
+CALENDAR_FIELDS = frozenset(
+    {
+        "site",
+        "opinion_kind",
+        "priority",
+        "discussion_minutes",
+        "presenting_physician",
+        "question_category",
+    }
+)
+
+
+def mark_agenda_changed(case: Case) -> None:
+    """Bump the session whose agenda shows this case, so calendars pick the change up."""
+    from board.agendas.services import get_open_item_for_case
+    from board.sessions.services import mark_session_changed
+
+    item = get_open_item_for_case(case.id)
+    if item is not None:
+        mark_session_changed(item.session)
 
 
 def apply_case_changes(case: Case, data: dict) -> None:

@@ -16,6 +16,7 @@ from board.cases.models import (
     InsurerNotice,
     OpinionKind,
     Priority,
+    QuestionCategory,
     RecordItem,
     RecordKind,
     Sex,
@@ -142,12 +143,12 @@ INSTITUTIONS = [
     "this center",
 ]
 QUESTIONS = [
-    "Is neoadjuvant systemic therapy preferred over upfront surgery?",
-    "Confirm staging and advise on the role of adjuvant radiation.",
-    "Second read of the pathology: grade and margin status disputed.",
-    "Candidate for a clinical trial after progression on first-line therapy?",
-    "Is the lesion on restaging imaging recurrence or treatment effect?",
-    "Surgical resectability after induction therapy?",
+    ("Is neoadjuvant systemic therapy preferred over upfront surgery?", "systemic_therapy"),
+    ("Confirm staging and advise on the role of adjuvant radiation.", "staging"),
+    ("Second read of the pathology: grade and margin status disputed.", "pathology_review"),
+    ("Candidate for a clinical trial after progression on first-line therapy?", "clinical_trial"),
+    ("Is the lesion on restaging imaging recurrence or treatment effect?", "recurrence"),
+    ("Surgical resectability after induction therapy?", "surgical_planning"),
 ]
 DIAGNOSES = {
     "breast": "Invasive ductal carcinoma, left breast, cT2N1M0",
@@ -351,6 +352,7 @@ def build_case(rng, board, site, specialists, status, today, now) -> Case:
     if status == CaseStatus.AWAITING_RECORDS and rng.random() < 0.3:
         notice = InsurerNotice.SENT
     priority = rng.choices(list(Priority), weights=[75, 20, 5])[0]
+    question, category = rng.choice(QUESTIONS)
     return Case(
         reference=new_reference(),
         status=status,
@@ -368,7 +370,8 @@ def build_case(rng, board, site, specialists, status, today, now) -> Case:
         first_opinion_treatment=rng.choice(TREATMENTS),
         site_code=site,
         opinion_kind=kind,
-        clinical_question=rng.choice(QUESTIONS),
+        clinical_question=question,
+        question_category=QuestionCategory(category),
         priority=priority,
         submitted_at=now - timedelta(days=submitted_days_ago),
         decision_due_on=today + timedelta(days=rng.randint(7, 28)),

@@ -133,11 +133,12 @@ def generate_sessions(board: Board, first_day: date, weeks: int) -> list[BoardSe
         dtstart=datetime.combine(first_day, board.local_start_time),
     )
     created = []
-    for local_start in rule.between(
-        datetime.combine(first_day, board.local_start_time),
-        datetime.combine(last_day, board.local_start_time),
-        inc=True,
-    ):
+    window_end = datetime.combine(last_day, board.local_start_time)
+    occurrences = rule.between(
+        datetime.combine(first_day, board.local_start_time), window_end, inc=True
+    )
+    # `weeks` weeks from `first_day`: the end is exclusive, so 4 weeks of a weekly board are 4.
+    for local_start in (moment for moment in occurrences if moment < window_end):
         key = local_start.date().isoformat()
         if key in existing or local_start.date() in days_off:
             continue

@@ -1,0 +1,1 @@
+"""Calendar feeds: each specialist's and each board's sessions with their agendas."""

@@ -1,0 +1,124 @@
+"""Feed links of specialists and boards, and one session as an .ics download."""
+
+from flask import Response, abort, current_app, url_for
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from board.accounts.permissions import EVERYONE, is_staff, require_roles
+from board.common.http import json_response
+from board.extensions import db
+from board.feeds import services
+from board.feeds.calendar import FeedHeader, render_calendar
+from board.feeds.schemas import (
+    CreatedFeedTokenOut,
+    FeedTokenIn,
+    FeedTokenOut,
+    feed_token_out,
+    feed_tokens_out,
+)
+from board.feeds.views import CALENDAR_TYPE
+from board.sessions.services import get_session
+from board.specialists.services import get_specialist
+
+blueprint = Blueprint(
+    "feeds_api", __name__, url_prefix="/api/v1", description="Calendar feed links"
+)
+OWNERS = "<any(specialists, boards):owner_kind>/<int:owner_id>"
+
+
+def owner_ids(owner_kind: str, owner_id: int) -> tuple[int | None, int | None]:
+    """(specialist_id, board_id) after checking the caller may manage these links."""
+    if owner_kind == "specialists":
+        get_specialist(owner_id)
+        if not is_staff() and current_user.specialist_id != owner_id:
+            abort(403, description="You may only manage your own calendar links.")
+        return owner_id, None
+    from board.boards.services import get_board
+
+    get_board(owner_id)
+    if not is_staff():
+        abort(403, description="Only coordinators manage board calendar links.")
+    return None, owner_id
+
+
+def created_body(token, secret: str) -> dict:
+    url = url_for("feeds.calendar_feed", secret=secret, _external=True, _scheme="https")
+    if current_app.testing or current_app.debug:
+        url = url_for("feeds.calendar_feed", secret=secret, _external=True)
+    return {
+        **feed_token_out.dump(token),
+        "url": url,
+        "webcal_url": "webcal://" + url.split("://", 1)[1],
+    }
+
+
+@blueprint.route(f"/{OWNERS}/feed-tokens", methods=["GET"])
+@require_roles(*EVERYONE)
+@blueprint.response(200, FeedTokenOut(many=True))
+def list_feed_tokens(owner_kind: str, owner_id: int):
+    """The calendar links, with when each was last fetched (secrets are never shown again)."""
+    specialist_id, board_id = owner_ids(owner_kind, owner_id)
+    return json_response(feed_tokens_out.dump(services.list_feed_tokens(specialist_id, board_id)))
+
+
+@blueprint.route(f"/{OWNERS}/feed-tokens", methods=["POST"])
+@require_roles(*EVERYONE)
+@blueprint.arguments(FeedTokenIn)
+@blueprint.response(201, CreatedFeedTokenOut)
+def create_feed_token(data, owner_kind: str, owner_id: int):
+    """A new calendar link (one per device); the answer is the only time it is shown."""
+    specialist_id, board_id = owner_ids(owner_kind, owner_id)
+    token, secret = services.issue_feed_token(
+        specialist_id, board_id, data["label"], current_user.id
+    )
+    db.session.commit()
+    location = url_for(".list_feed_tokens", owner_kind=owner_kind, owner_id=owner_id)
+    return json_response(created_body(token, secret), 201, location=location)
+
+
+@blueprint.route(f"/{OWNERS}/feed-tokens/<int:token_id>", methods=["DELETE"])
+@require_roles(*EVERYONE)
+@blueprint.response(204)
+def revoke_feed_token(owner_kind: str, owner_id: int, token_id: int):
+    """Revoke a calendar link; the next fetch gets 404."""
+    specialist_id, board_id = owner_ids(owner_kind, owner_id)
+    services.revoke_feed_token(services.get_feed_token(token_id, specialist_id, board_id))
+    db.session.commit()
+    return "", 204
+
+
+@blueprint.route(f"/{OWNERS}/feed-tokens/<int:token_id>/rotate", methods=["POST"])
+@require_roles(*EVERYONE)
+@blueprint.response(201, CreatedFeedTokenOut)
+def rotate_feed_token(owner_kind: str, owner_id: int, token_id: int):
+    """Replace a calendar link with a new one; the old one stops at once."""
+    specialist_id, board_id = owner_ids(owner_kind, owner_id)
+    old = services.get_feed_token(token_id, specialist_id, board_id)
+    token, secret = services.rotate_feed_token(old, current_user.id)
+    db.session.commit()
+    location = url_for(".list_feed_tokens", owner_kind=owner_kind, owner_id=owner_id)
+    return json_response(created_body(token, secret), 201, location=location)
+
+
+@blueprint.route("/sessions/<int:session_id>/ics", methods=["GET"])
+@require_roles(*EVERYONE)
+@blueprint.response(200, content_type="text/calendar")
+def session_ics(session_id: int):
+    """One session as a one-off .ics download."""
+    session = get_session(session_id)
+    domain = current_app.config["BOARD_DOMAIN"]
+    body = render_calendar(
+        FeedHeader(
+            uid=f"session-{session.id}-download@{domain}",
+            name=session.board.name,
+            description=f"One session of the {session.board.name}.",
+        ),
+        [session],
+        services.agendas_for([session]),
+        domain,
+        agenda_url=lambda s: url_for("agendas.session_agenda", session_id=s.id, _external=True),
+    )
+    response = Response(body, headers={"Content-Type": CALENDAR_TYPE})
+    response.headers["Content-Disposition"] = f'attachment; filename="session-{session.id}.ics"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
