@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 import numpy as np
 
@@ -197,8 +198,11 @@ def _solve_order(components: list[Component]) -> list[int]:
     return sorted(range(len(components)), key=lambda k: (components[k].pair_case.size, k))
 
 
-def _solve_sequence(components, order, deadline):
-    """Yield (component number, result) pairs, sharing the time left by problem size."""
+def _solve_sequence(components, order, deadline, report=None):
+    """Yield (component number, result) pairs, sharing the time left by problem size.
+
+    `report(number, result)` also receives each component's early relax-and-fix plan.
+    """
     pairs_left = sum(components[k].pair_case.size for k in order)
     for number in order:
         component = components[number]
@@ -209,7 +213,8 @@ def _solve_sequence(components, order, deadline):
         # a small component still deserves a moment, and a large one all that is left
         budget = min(time_left, max(share, min(0.2, time_left)))
         pairs_left -= component.pair_case.size
-        yield number, solve_component(component, budget)
+        early = None if report is None else partial(report, number)
+        yield number, solve_component(component, budget, early)
 
 
 def _worker_main(components, order, seconds_left, connection) -> None:
@@ -220,8 +225,10 @@ def _worker_main(components, order, seconds_left, connection) -> None:
     os.dup2(devnull, 1)
     os.close(devnull)
     try:
-        for number, result in _solve_sequence(components, order, deadline):
-            connection.send((number, result))
+        for number, result in _solve_sequence(
+            components, order, deadline, lambda k, early: connection.send((k, early, False))
+        ):
+            connection.send((number, result, True))
     finally:
         connection.close()
 
@@ -253,18 +260,22 @@ def _solve_in_worker(components, order, deadline) -> dict[int, ComponentResult]:
         daemon=True,
     )
     results: dict[int, ComponentResult] = {}
+    finished: set[int] = set()
     try:
         worker.start()
         sender.close()
-        while len(results) < len(components):
+        while len(finished) < len(components):
             time_left = deadline - time.monotonic()
             if time_left <= 0 or not receiver.poll(time_left):
                 break
             try:
-                number, result = receiver.recv()
+                number, result, final = receiver.recv()
             except EOFError:
                 break
+            # an early plan is replaced by the final one when that arrives in time
             results[number] = result
+            if final:
+                finished.add(number)
     finally:
         receiver.close()
         if worker.is_alive():

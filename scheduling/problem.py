@@ -229,12 +229,14 @@ def build_problem(
     minutes = np.array([c.minutes for c in cases], dtype=np.float64)
 
     def value_of(ci: int, si: int) -> float:
+        """Return the objective value of case `ci` at session `si`."""
         offset = (sessions[si].starts_at - first_start).total_seconds() / 86400.0
         return pair_value(
             sessions[si], dates[si], cases[ci], policy, fcfs[ci], offset, horizon_days
         )
 
     def feasible(ci: int, si: int) -> bool:
+        """Return True when case `ci` may go to session `si`, capacity aside."""
         return pair_is_feasible(sessions[si], dates[si], cutoffs[si], quorum[si], cases[ci], policy)
 
     fixed, fixed_value = _fix_pinned_and_published(
@@ -349,6 +351,7 @@ def _split_components(problem: Problem) -> list[Component]:
     parent: dict[str, str] = {}
 
     def find(site: str) -> str:
+        """Return the representative site of a site's group."""
         while parent.setdefault(site, site) != site:
             parent[site] = parent[parent[site]]
             site = parent[site]

@@ -60,6 +60,7 @@ def explain_unplaced(problem, unplaced: Sequence[int], policy: Policy, now: date
     cutoffs: dict[int, date] = {}
 
     def cutoff_of(index: int) -> date:
+        """Return the records cutoff of a session, computed once."""
         if index not in cutoffs:
             session = problem.sessions[index]
             cutoffs[index] = records_cutoff(
