@@ -69,7 +69,7 @@ def _replanning(sessions, cases, plan, policy, seed) -> dict:
     new_sessions, new_cases = perturb_for_replanning(sessions, cases, plan.placements, seed)
     replan, seconds = _timed(plan_schedule, new_sessions, new_cases, policy)
     published = {s.id for s in new_sessions if s.published}
-    moved_published = moved_draft = draft_total = published_total = 0
+    moved_published = moved_draft = draft_total = published_total = dropped_draft = 0
     for case in new_cases:
         if case.current_session_id is None:
             continue
@@ -80,6 +80,7 @@ def _replanning(sessions, cases, plan, policy, seed) -> dict:
         else:
             draft_total += 1
             moved_draft += moved
+            dropped_draft += replan.placements[case.id] is None
     violations = find_violations(new_sessions, new_cases, policy, replan)
     unforced = sum("published session" in v for v in violations)
     return {
@@ -88,6 +89,7 @@ def _replanning(sessions, cases, plan, policy, seed) -> dict:
         "published_moved_unforced": unforced,
         "draft_total": draft_total,
         "draft_moved": moved_draft,
+        "draft_dropped": dropped_draft,
         "violations": len(violations),
         "seconds": seconds,
         "share": replan.bound_share,
@@ -170,9 +172,9 @@ def _table(results: list[dict]) -> str:
         "Replanning (5% new arrivals, half of them urgent or emergent; 2% withdrawals; 3% of "
         "sessions lose a specialist; the first two weeks published):",
         "",
-        "| size | published moved (unforced) | drafts moved | % of LP bound | seconds "
-        "| violations |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| size | published moved (unforced) | drafts moved | of which left unplaced "
+        "| % of LP bound | seconds | violations |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         r = result["replanning"]
@@ -180,7 +182,8 @@ def _table(results: list[dict]) -> str:
             f"| {result['size']} | {r['published_moved']} of {r['published_total']} "
             f"({r['published_moved_unforced']}) | {r['draft_moved']} of {r['draft_total']} "
             f"({100 * r['draft_moved'] / max(1, r['draft_total']):.1f}%) "
-            f"| {100 * r['share']:.2f}% | {r['seconds']:.2f} | {r['violations']} |"
+            f"| {r['draft_dropped']} | {100 * r['share']:.2f}% | {r['seconds']:.2f} "
+            f"| {r['violations']} |"
         )
     return "\n".join(lines)
 

@@ -282,6 +282,15 @@ def _reject_duplicates(sessions: list[SessionSlot], cases: list[CaseDemand]) -> 
         raise ValueError("session ids must be unique")
     if len({c.id for c in cases}) != len(cases):
         raise ValueError("case ids must be unique")
+    # naive datetimes would compare by accident of the server's zone: refuse them
+    for session in sessions:
+        if session.starts_at.tzinfo is None:
+            raise ValueError(f"session {session.id}: starts_at must be timezone-aware")
+    for case in cases:
+        if case.submitted_at.tzinfo is None:
+            raise ValueError(f"case {case.id}: submitted_at must be timezone-aware")
+        if case.minutes <= 0:
+            raise ValueError(f"case {case.id}: minutes must be positive")
 
 
 def _fix_pinned_and_published(

@@ -1,7 +1,7 @@
 """One row per hard rule: the case must stay off the session, with a specific reason."""
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -226,6 +226,17 @@ def test_on_time_placement_beats_waiting_for_a_late_one(policy):
     assert plan.placements == {1: 2, 2: 1}
 
 
-def test_duplicate_ids_are_rejected(policy):
+@pytest.mark.parametrize(
+    ("sessions", "cases"),
+    [
+        ([session()], [case(), case()]),
+        ([session(), session()], [case()]),
+        ([session(starts_at=datetime(2025, 12, 9, 8))], [case()]),
+        ([session()], [case(submitted_at=datetime(2025, 12, 1, 9))]),
+        ([session()], [case(minutes=0)]),
+    ],
+    ids=["duplicate-case", "duplicate-session", "naive-start", "naive-submission", "no-minutes"],
+)
+def test_invalid_input_is_rejected(sessions, cases, policy):
     with pytest.raises(ValueError):
-        plan_schedule([session()], [case(), case()], policy)
+        plan_schedule(sessions, cases, policy)
