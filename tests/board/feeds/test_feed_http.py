@@ -1,0 +1,231 @@
+"""Feed HTTP behaviour, change tracking, links and attendance answers."""
+
+import logging
+import re
+from datetime import timedelta
+
+import icalendar
+
+from board.extensions import db
+from board.feeds.models import FeedToken
+from board.logs import RedactTokens
+from board.schedule.models import AttendanceAnswer, ScheduleRun, SessionAttendance
+from tests.board.accounts.test_login import csrf_token_from
+
+
+def event(body: bytes, session_id: int):
+    calendar = icalendar.Calendar.from_ical(body)
+    return next(
+        e for e in calendar.walk("VEVENT") if str(e["UID"]).startswith(f"session-{session_id}@")
+    )
+
+
+def test_conditional_requests_get_304(client, feed_center):
+    url = feed_center["specialist_url"]
+    first = client.get(url)
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert not etag.startswith("W/")  # strong validator
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    by_etag = client.get(url, headers={"If-None-Match": etag})
+    assert by_etag.status_code == 304 and by_etag.data == b""
+    assert by_etag.headers["ETag"] == etag
+    by_date = client.get(url, headers={"If-Modified-Since": modified})
+    assert by_date.status_code == 304
+    other = client.get(url, headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200 and other.data == first.data
+
+
+def test_unchanged_feed_is_byte_identical(client, feed_center):
+    url = feed_center["specialist_url"]
+    first = client.get(url).data
+    from board.feeds import views
+
+    views.rendered.items.clear()  # render again from scratch, not from the cache
+    assert client.get(url).data == first
+
+
+def test_visible_change_bumps_sequence_and_keeps_uid(app, client, api, feed_center):
+    url, session_id = feed_center["specialist_url"], feed_center["second"]
+    before_body = client.get(url).data
+    before = event(before_body, session_id)
+    session = api.get(f"/api/v1/sessions/{session_id}")
+    moved = api.patch(
+        f"/api/v1/sessions/{session_id}",
+        json={"location": "Room 9"},
+        headers={"If-Match": session.headers["ETag"]},
+    )
+    assert moved.status_code == 200
+    after_body = client.get(url).data
+    after = event(after_body, session_id)
+    assert after["UID"] == before["UID"]
+    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
+    assert str(after["LOCATION"]) == "Room 9"
+    assert after["DTSTAMP"].dt == after["LAST-MODIFIED"].dt
+    assert after["LAST-MODIFIED"].dt >= before["LAST-MODIFIED"].dt  # second resolution
+    # other events are untouched
+    untouched = event(after_body, feed_center["first"])
+    assert untouched.to_ical() == event(before_body, feed_center["first"]).to_ical()
+
+
+def test_rescheduling_keeps_the_uid_and_moves_the_event(client, api, feed_center):
+    url, session_id = feed_center["specialist_url"], feed_center["second"]
+    before = event(client.get(url).data, session_id)
+    current = api.get(f"/api/v1/sessions/{session_id}")
+    new_start = before["DTSTART"].dt + timedelta(hours=2)
+    response = api.patch(
+        f"/api/v1/sessions/{session_id}",
+        json={"starts_at": new_start.isoformat()},
+        headers={"If-Match": current.headers["ETag"]},
+    )
+    assert response.status_code == 200
+    after = event(client.get(url).data, session_id)
+    assert after["UID"] == before["UID"]
+    assert after["DTSTART"].dt == new_start
+    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+
+
+def test_agenda_change_bumps_sequence(app, client, api, feed_center):
+    url, session_id = feed_center["specialist_url"], feed_center["first"]
+    before = event(client.get(url).data, session_id)
+    case_id = feed_center["case_ids"][0]
+    current = api.get(f"/api/v1/cases/{case_id}")
+    changed = api.patch(
+        f"/api/v1/cases/{case_id}",
+        json={"priority": "urgent"},
+        headers={"If-Match": current.headers["ETag"]},
+    )
+    assert changed.status_code == 200
+    after = event(client.get(url).data, session_id)
+    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
+    assert "· urgent ·" in str(after["DESCRIPTION"])
+
+
+def test_unknown_and_revoked_tokens_get_404_then_429(app, client, api, feed_center):
+    assert client.get("/feeds/not-a-real-token.ics").status_code == 404
+    specialist = feed_center["specialist_id"]
+    revoked = api.delete(
+        f"/api/v1/specialists/{specialist}/feed-tokens/{feed_center['specialist_token_id']}"
+    )
+    assert revoked.status_code == 204
+    gone = client.get(feed_center["specialist_url"])
+    assert gone.status_code == 404
+    assert gone.data == client.get("/feeds/another-unknown.ics").data  # reveals nothing
+    for _ in range(20):
+        client.get("/feeds/guess.ics")
+    limited = client.get(feed_center["board_url"])
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_feed_link_api_create_list_rotate_revoke(app, client, api, feed_center):
+    base = f"/api/v1/specialists/{feed_center['specialist_id']}/feed-tokens"
+    created = api.post(base, json={"label": "Phone"})
+    assert created.status_code == 201
+    body = created.get_json()
+    assert body["url"].startswith("http") and body["url"].endswith(".ics")
+    assert body["webcal_url"].startswith("webcal://")
+    secret = body["url"].rsplit("/", 1)[1][: -len(".ics")]
+    assert len(secret) >= 43  # 256 bits, URL-safe base64
+    fetch = client.get(f"/feeds/{secret}.ics")
+    assert fetch.status_code == 200
+    listed = api.get(base).get_json()
+    assert all("url" not in row for row in listed)
+    phone = next(row for row in listed if row["id"] == body["id"])
+    assert phone["last_fetched_at"] is not None and phone["fetch_count"] == 1
+    with app.app_context():
+        stored = db.session.scalars(db.select(FeedToken.token_hash)).all()
+        assert secret not in " ".join(stored)
+
+    rotated = api.post(f"{base}/{body['id']}/rotate")
+    assert rotated.status_code == 201
+    new_secret = rotated.get_json()["url"].rsplit("/", 1)[1][: -len(".ics")]
+    assert client.get(f"/feeds/{secret}.ics").status_code == 404
+    assert client.get(f"/feeds/{new_secret}.ics").status_code == 200
+    assert rotated.get_json()["label"] == "Phone"
+
+
+def test_who_may_manage_feed_links(app, api_as, make_user, feed_center):
+    specialist_base = f"/api/v1/specialists/{feed_center['specialist_id']}/feed-tokens"
+    board_base = f"/api/v1/boards/{feed_center['board_id']}/feed-tokens"
+    stranger = api_as("specialist")
+    assert stranger.post(specialist_base, json={}).status_code == 403
+    assert stranger.get(specialist_base).status_code == 403
+    assert stranger.post(board_base, json={}).status_code == 403
+    coordinator = api_as("coordinator")
+    assert coordinator.post(specialist_base, json={}).status_code == 201
+    assert coordinator.post(board_base, json={"label": "Wall screen"}).status_code == 201
+
+    from board.accounts.models import User
+    from board.accounts.services import create_api_token
+
+    user_id, _ = make_user("specialist", specialist_id=feed_center["specialist_id"])
+    with app.app_context():
+        token = create_api_token(db.session.get(User, user_id))
+        db.session.commit()
+    from tests.conftest import ApiClient
+
+    owner = ApiClient(coordinator.client, token)
+    own = owner.post(specialist_base, json={"label": "Laptop"})
+    assert own.status_code == 201
+    assert owner.delete(f"{specialist_base}/{own.get_json()['id']}").status_code == 204
+    assert owner.post(specialist_base, json={"label": "x" * 200}).status_code == 422
+
+
+def test_session_ics_download(client, api, feed_center):
+    response = api.get(f"/api/v1/sessions/{feed_center['first']}/ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    calendar = icalendar.Calendar.from_ical(response.data)
+    assert len(calendar.walk("VEVENT")) == 1
+    assert client.get(f"/api/v1/sessions/{feed_center['first']}/ics").status_code == 401
+
+
+def test_attendance_page_get_shows_post_answers(app, client, api, feed_center):
+    body = client.get(feed_center["specialist_url"]).data
+    description = str(event(body, feed_center["second"])["DESCRIPTION"])
+    link = re.search(r"Confirm or decline: (\S+)", description).group(1)
+    path = link.split("localhost", 1)[1]
+
+    page = client.get(path)
+    assert page.status_code == 200
+    assert b"I cannot attend" in page.data
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(SessionAttendance)) == 1
+
+    assert client.post(path, data={"decline": "1"}).status_code == 400  # no CSRF token
+    declined = client.post(path, data={"decline": "1", "csrf_token": csrf_token_from(page.data)})
+    assert declined.status_code == 200 and b"declined" in declined.data
+    with app.app_context():
+        answer = db.session.scalar(
+            db.select(SessionAttendance).where(
+                SessionAttendance.session_id == feed_center["second"]
+            )
+        )
+        assert answer.answer == AttendanceAnswer.DECLINED
+        runs = db.session.scalars(db.select(ScheduleRun.trigger)).all()
+        assert "attendance declined" in runs
+    after = client.get(feed_center["specialist_url"]).data
+    assert f"session-{feed_center['second']}@".encode() not in after
+    board_feed = client.get(feed_center["board_url"]).data
+    assert f"session-{feed_center['second']}@".encode() in board_feed
+
+
+def test_attendance_for_another_boards_session_is_404(app, client, feed_center):
+    from board.sessions.models import BoardSession
+
+    with app.app_context():
+        other = db.session.scalar(
+            db.select(BoardSession.id).where(BoardSession.board_id != feed_center["board_id"])
+        )
+    secret = feed_center["specialist_secret"]
+    assert client.get(f"/feeds/{secret}/sessions/{other}/attendance").status_code == 404
+
+
+def test_tokens_are_redacted_from_log_lines(feed_center):
+    secret = feed_center["specialist_secret"]
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '"GET /feeds/%s.ics HTTP/1.1" 200', (secret,), None
+    )
+    assert RedactTokens().filter(record)
+    assert secret not in record.getMessage()
+    assert "/feeds/[redacted]" in record.getMessage()
