@@ -30,11 +30,22 @@ def register_api(app: Flask) -> None:
     from board.boards.api import blueprint as boards
     from board.cases.api import blueprint as cases
     from board.feeds.api import blueprint as feeds
+    from board.notifications.api import blueprint as notifications
     from board.schedule.api import blueprint as schedule
     from board.sessions.api import blueprint as sessions
     from board.specialists.api import blueprint as specialists
     from board.vocabulary.api import blueprint as vocabulary
 
     api.init_app(app)
-    for blueprint in (boards, cases, feeds, schedule, sessions, specialists, tokens, vocabulary):
+    for blueprint in (
+        boards,
+        cases,
+        feeds,
+        notifications,
+        schedule,
+        sessions,
+        specialists,
+        tokens,
+        vocabulary,
+    ):
         api.register_blueprint(blueprint)

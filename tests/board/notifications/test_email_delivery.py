@@ -118,3 +118,16 @@ def test_coordinators_get_in_app_messages(app, make_user):
         assert notify_coordinators("case_moved", "Case moved", "C-ABC moved", "moved:1") == 0
         db.session.commit()
         assert db.session.scalar(db.select(db.func.count()).select_from(Notification)) == 2
+
+
+def test_in_app_list_and_mark_read(app, api, api_as, make_user):
+    with app.app_context():
+        notify_coordinators("case_moved", "C-ABC left the agenda", "Records missing", "k:1")
+        db.session.commit()
+    listed = api.get("/api/v1/notifications?unread=true").get_json()
+    assert [row["subject"] for row in listed] == ["C-ABC left the agenda"]
+    other = api_as("coordinator")
+    assert other.post(f"/api/v1/notifications/{listed[0]['id']}/read").status_code == 404
+    assert api.post(f"/api/v1/notifications/{listed[0]['id']}/read").status_code == 200
+    assert api.get("/api/v1/notifications?unread=true").get_json() == []
+    assert len(api.get("/api/v1/notifications").get_json()) == 1
