@@ -165,7 +165,8 @@ def perturb_for_replanning(sessions, cases, placements, seed: int = 1, published
     for session in sessions:
         available = dict(session.available)
         if rng.random() < 0.03:
-            specialty = rng.choice(REQUIRED)
+            # the loss that hurts: a member of the thinnest required specialty cancels
+            specialty = min(REQUIRED, key=lambda name: (len(available.get(name, ())), name))
             members = sorted(available.get(specialty, ()))
             if members:
                 available[specialty] = frozenset(members[1:])

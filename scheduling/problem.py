@@ -54,6 +54,8 @@ class Component:
     capacity: np.ndarray
     # remaining count limit per session; inf means no limit
     count_limit: np.ndarray
+    # board of each session: sessions of one board in nearby weeks compete for the same cases
+    session_board: np.ndarray
 
 
 @dataclass
@@ -378,6 +380,7 @@ def _split_components(problem: Problem) -> list[Component]:
         [find(min(s.sites)) if s.sites else "" for s in problem.sessions], dtype=object
     )
     pair_root = session_root[problem.pair_session]
+    board = np.array([s.board_id for s in problem.sessions], dtype=np.int64)
     components = []
     for root in sorted(set(pair_root.tolist())):
         mask = pair_root == root
@@ -395,6 +398,7 @@ def _split_components(problem: Problem) -> list[Component]:
                 minutes=problem.minutes[case_index],
                 capacity=problem.capacity[session_index],
                 count_limit=problem.count_limit[session_index],
+                session_board=board[session_index],
             )
         )
     return components
