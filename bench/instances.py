@@ -161,14 +161,23 @@ def perturb_for_replanning(sessions, cases, placements, seed: int = 1, published
     """
     rng = random.Random(seed + 99)
     publish_before = FIRST_MONDAY + timedelta(weeks=published_weeks)
+    requested_at: dict[int, list[int]] = {}
+    for case in cases:
+        session_id = placements.get(case.id)
+        if session_id is not None and case.requested_specialist_id is not None:
+            requested_at.setdefault(session_id, []).append(case.requested_specialist_id)
     new_sessions = []
     for session in sessions:
         available = dict(session.available)
         if rng.random() < 0.03:
-            # the loss that hurts: a member of the thinnest required specialty cancels
-            specialty = min(REQUIRED, key=lambda name: (len(available.get(name, ())), name))
-            members = sorted(available.get(specialty, ()))
-            if members:
+            if session.id in requested_at:
+                # a named specialist takes leave: the individual opinions booked there must move
+                lost = min(requested_at[session.id])
+                available = {name: ids - {lost} for name, ids in available.items()}
+            else:
+                # otherwise a member of the thinnest required specialty cancels
+                specialty = min(REQUIRED, key=lambda name: (len(available.get(name, ())), name))
+                members = sorted(available.get(specialty, ()))
                 available[specialty] = frozenset(members[1:])
         new_sessions.append(
             replace(
