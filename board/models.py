@@ -5,6 +5,7 @@ from board.agendas.models import AgendaItem
 from board.boards.models import Board
 from board.cases.models import Case, RecordItem, StatusChange
 from board.feeds.models import FeedToken
+from board.meetings.models import MeetingOutcome
 from board.notifications.models import Notification
 from board.schedule.models import (
     CasePlacementNote,
@@ -26,6 +27,7 @@ __all__ = [
     "DiseaseSite",
     "FeedToken",
     "JobFiring",
+    "MeetingOutcome",
     "Notification",
     "RecordItem",
     "ScheduleRun",

@@ -4,14 +4,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, abort, current_app, render_template, send_from_directory
+from flask import Blueprint, Flask, abort, current_app, send_from_directory
 from flask_login import login_required
-from sqlalchemy import func
 
-from board.cases.models import Case
-from board.common.models import utcnow
 from board.extensions import db
-from board.sessions.models import BoardSession
 
 blueprint = Blueprint("pages", __name__)
 
@@ -19,17 +15,10 @@ blueprint = Blueprint("pages", __name__)
 @blueprint.route("/")
 @login_required
 def home():
-    """The landing page: counts and links into the service."""
-    counts = dict(
-        db.session.execute(db.select(Case.status, func.count()).group_by(Case.status)).all()
-    )
-    upcoming = db.session.scalars(
-        db.select(BoardSession)
-        .where(BoardSession.starts_at >= utcnow())
-        .order_by(BoardSession.starts_at)
-        .limit(10)
-    ).all()
-    return render_template("home.html", counts=counts, upcoming=upcoming)
+    """Coordinators land on the dashboard; specialists on their upcoming sessions."""
+    from board.ui.dashboard import render_home
+
+    return render_home()
 
 
 @blueprint.route("/healthz")
@@ -58,12 +47,28 @@ def board_time(instant: datetime, time_zone: str, pattern: str = "%a %d %b %Y %H
     return instant.astimezone(ZoneInfo(time_zone)).strftime(pattern)
 
 
+def enum_options(members) -> list[tuple[str, str]]:
+    """(value, readable label) pairs for a select of enum members."""
+    return [(member.value, member.value.replace("_", " ").capitalize()) for member in members]
+
+
+def pairs(rows, key: str, label: str) -> list[tuple]:
+    """(value, label) pairs for a select or checkbox group of rows."""
+    return [(getattr(row, key), getattr(row, label)) for row in rows]
+
+
 def register_pages(app: Flask) -> None:
     """Register the general pages and the template filters they use."""
     from board.agendas.views import blueprint as agendas
     from board.feeds.views import blueprint as feeds
+    from board.meetings.views import blueprint as meetings
+    from board.ui.views import blueprint as workspace
 
     app.register_blueprint(blueprint)
     app.register_blueprint(agendas)
     app.register_blueprint(feeds)
+    app.register_blueprint(meetings)
+    app.register_blueprint(workspace)
     app.add_template_filter(board_time)
+    app.add_template_filter(enum_options)
+    app.add_template_filter(pairs)

@@ -164,3 +164,133 @@ def describe(session: BoardSession) -> str:
 
     local = session.starts_at.astimezone(ZoneInfo(session.board.time_zone))
     return f"{session.board.name} on {local:%a} {local.day} {local:%b}"
+
+
+def check_agenda_version(session: BoardSession, seen_version: int | None) -> None:
+    """Refuse an agenda edit made on an outdated view of the session.
+
+    Every visible agenda change (by a coordinator or the scheduler) bumps the session's
+    version, so the version the page was built from tells whether it is still current.
+    """
+    from board.common.errors import StaleVersion
+
+    if seen_version is None or seen_version != session.version:
+        raise StaleVersion(current_version=session.version)
+
+
+def require_open(session: BoardSession) -> None:
+    """Held and cancelled sessions are history."""
+    if session.status not in OPEN_SESSION_STATUSES:
+        raise Conflict(f"A {session.status.value} session's agenda cannot change.")
+
+
+def get_item(session: BoardSession, item_id: int) -> AgendaItem:
+    """One item of this session's agenda."""
+    from board.common.errors import NotFound
+
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.session_id != session.id:
+        raise NotFound("This case is no longer on this agenda.")
+    return item
+
+
+def reorder_agenda(session: BoardSession, item_ids: list[int]) -> list[AgendaItem]:
+    """Put the agenda in the given order; the list must name every item exactly once."""
+    require_open(session)
+    items = {item.id: item for item in list_agenda(session)}
+    if sorted(item_ids) != sorted(items):
+        raise Conflict("The agenda changed while you were reordering it.")
+    for position, item_id in enumerate(item_ids, start=1):
+        items[item_id].position = position
+    mark_session_changed(session)
+    db.session.flush()
+    return list_agenda(session)
+
+
+def step_item(item: AgendaItem, offset: int) -> list[AgendaItem]:
+    """Move an item one place up (-1) or down (+1): the keyboard's way to reorder."""
+    ids = [other.id for other in list_agenda(item.session)]
+    index = ids.index(item.id)
+    target = min(max(index + offset, 0), len(ids) - 1)
+    ids.insert(target, ids.pop(index))
+    return reorder_agenda(item.session, ids)
+
+
+def set_item_pinned(item: AgendaItem, pinned: bool) -> AgendaItem:
+    """Pin an item so the scheduler never moves it, or release it."""
+    require_open(item.session)
+    item.pinned = pinned
+    mark_session_changed(item.session)
+    db.session.flush()
+    return item
+
+
+def set_item_minutes(item: AgendaItem, minutes: int) -> AgendaItem:
+    """Change how long a case takes on this agenda."""
+    from board.common.errors import field_error
+
+    require_open(item.session)
+    if not 1 <= minutes <= 240:
+        raise field_error("minutes", "Must be between 1 and 240 minutes.")
+    item.minutes = minutes
+    mark_session_changed(item.session)
+    db.session.flush()
+    return item
+
+
+def list_queue(session: BoardSession) -> list[Case]:
+    """Ready cases on no agenda whose site this session's board covers, most urgent first."""
+    placed = db.select(AgendaItem.case_id).join(
+        BoardSession, AgendaItem.session_id == BoardSession.id
+    )
+    placed = placed.where(BoardSession.status.in_((*OPEN_SESSION_STATUSES,)))
+    return list(
+        db.session.scalars(
+            db.select(Case)
+            .where(
+                Case.status == CaseStatus.READY,
+                Case.site_code.in_(session.board.site_codes),
+                Case.id.not_in(placed),
+            )
+            .order_by(Case.decision_due_on, Case.submitted_at, Case.id)
+        )
+    )
+
+
+def quorum_status(session: BoardSession, items: list[AgendaItem] | None = None) -> list[dict]:
+    """For each specialty the board (or a listed case) needs: who is expected, away, declined."""
+    from board.schedule.models import AttendanceAnswer, SessionAttendance
+    from board.sessions.services import session_local_date
+    from board.specialists.models import Specialist, board_memberships
+
+    needed = {specialty.code: specialty.name for specialty in session.board.required_specialties}
+    for item in items if items is not None else list_agenda(session):
+        for specialty in item.case.extra_specialties:
+            needed.setdefault(specialty.code, specialty.name)
+    answers = dict(
+        db.session.execute(
+            db.select(SessionAttendance.specialist_id, SessionAttendance.answer).where(
+                SessionAttendance.session_id == session.id
+            )
+        ).all()
+    )
+    members = db.session.scalars(
+        db.select(Specialist)
+        .join(board_memberships, board_memberships.c.specialist_id == Specialist.id)
+        .where(board_memberships.c.board_id == session.board_id, Specialist.active.is_(True))
+        .order_by(Specialist.name)
+    ).all()
+    day = session_local_date(session)
+    rows = []
+    for code, name in sorted(needed.items(), key=lambda pair: pair[1]):
+        row = {"code": code, "name": name, "expected": [], "away": [], "declined": []}
+        for person in (m for m in members if m.specialty_code == code):
+            if answers.get(person.id) == AttendanceAnswer.DECLINED:
+                row["declined"].append(person.name)
+            elif person.is_away_on(day):
+                row["away"].append(person.name)
+            else:
+                row["expected"].append(person.name)
+        row["met"] = bool(row["expected"])
+        rows.append(row)
+    return rows

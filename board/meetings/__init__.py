@@ -1,0 +1,1 @@
+"""Meeting mode: attendance, each case's outcome, and finishing a meeting."""

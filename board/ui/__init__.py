@@ -1,0 +1,1 @@
+"""The coordinator's browser workspace: dashboard, cases, boards and specialists pages."""

@@ -1,0 +1,102 @@
+"""Boards admin: recurrence, required specialties, capacity, lead time and freeze time."""
+
+from flask import flash, redirect, render_template, request, url_for
+
+from board.accounts.permissions import STAFF, require_roles
+from board.boards.models import Board
+from board.boards.schemas import board_in, board_patch
+from board.boards.services import create_board, list_boards, update_board
+from board.common.errors import StaleVersion, ValidationFailed
+from board.extensions import db
+from board.ui.forms import STALE_MESSAGE, check_version, form_data, load_form
+from board.ui.views import blueprint
+from board.vocabulary.models import DiseaseSite, Specialty
+
+
+def vocabularies() -> dict:
+    return {
+        "sites": db.session.scalars(db.select(DiseaseSite).order_by(DiseaseSite.name)).all(),
+        "specialties": db.session.scalars(db.select(Specialty).order_by(Specialty.name)).all(),
+    }
+
+
+def board_values(board: Board) -> dict:
+    """A board's stored settings in the form's shape."""
+    values = {name: getattr(board, name) for name in board_in.fields if hasattr(board, name)}
+    values["sites"] = board.site_codes
+    values["required_specialties"] = board.required_specialty_codes
+    values["local_start_time"] = board.local_start_time.strftime("%H:%M")
+    values["version"] = board.version
+    return values
+
+
+def form_values() -> dict:
+    """What the user typed, lists kept as lists, so a refused form shows it again."""
+    values = {key: request.form.get(key) for key in request.form}
+    for name in ("sites", "required_specialties"):
+        values[name] = request.form.getlist(name)
+    values["active"] = "active" in request.form
+    return values
+
+
+@blueprint.route("/boards")
+@require_roles(*STAFF)
+def board_list():
+    """Every board with its rhythm and capacity."""
+    return render_template("boards/list.html", boards=list_boards())
+
+
+@blueprint.route("/boards/new", methods=["GET", "POST"])
+@require_roles(*STAFF)
+def board_new():
+    """Register a board."""
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            board = create_board(load_form(board_in, form_data(board_in, request.form)))
+            db.session.commit()
+        except ValidationFailed as error:
+            db.session.rollback()
+            errors = error.details
+        else:
+            flash(f"{board.name} created.")
+            return redirect(url_for("ui.board_list"))
+    values = form_values() if request.method == "POST" else {"active": True}
+    return render_template(
+        "boards/form.html", board=None, form=values, errors=errors, **vocabularies()
+    ), (422 if errors else 200)
+
+
+@blueprint.route("/boards/<int:board_id>", methods=["GET", "POST"])
+@require_roles(*STAFF)
+def board_edit(board_id: int):
+    """Change a board; a form built from an older version saves nothing."""
+    board = db.get_or_404(Board, board_id)
+    errors: dict = {}
+    stale, status = False, 200
+    if request.method == "POST":
+        try:
+            check_version(board)
+            update_board(board, load_form(board_patch, form_data(board_patch, request.form)))
+            db.session.commit()
+        except StaleVersion:
+            db.session.rollback()
+            stale, status = True, 412
+        except ValidationFailed as error:
+            db.session.rollback()
+            errors, status = error.details, 422
+        else:
+            flash(f"{board.name} saved.")
+            return redirect(url_for("ui.board_list"))
+        board = db.session.get(Board, board_id)
+    values = form_values() if request.method == "POST" else board_values(board)
+    return render_template(
+        "boards/form.html",
+        board=board,
+        form=values,
+        errors=errors,
+        stale=stale,
+        stale_message=STALE_MESSAGE,
+        current=board_values(board) if stale else None,
+        **vocabularies(),
+    ), status
