@@ -43,7 +43,13 @@ def plan_schedule(
     policy: Policy,
     now: datetime | None = None,
 ) -> Plan:
-    """Place cases on sessions, maximising on-time weighted discussion under every hard rule."""
+    """Place cases on sessions, maximising on-time weighted discussion under every hard rule.
+
+    The solve runs in a fork-server worker that is killed at `policy.time_limit_seconds`
+    (whatever HiGHS is doing); components it did not finish get the greedy plan. As with any
+    multiprocessing code, a script calling this must guard its entry point with
+    `if __name__ == "__main__":`. `now` only shapes reasons ("once they arrive ...").
+    """
     started = time.monotonic()
     problem = build_problem(sessions, cases, policy)
     built = time.monotonic()
