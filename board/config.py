@@ -16,6 +16,7 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     SQLITE_BUSY_TIMEOUT_MS = 15_000
 
+    PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"

@@ -36,14 +36,16 @@ PASSWORD = "correct horse battery"
 def database_url(tmp_path_factory) -> str:
     """One database for the whole run, migrated from empty by Alembic."""
     if url := os.environ.get("TEST_DATABASE_URL"):
-        return url
-    if os.environ.get("TEST_DATABASE", "sqlite") == "postgresql":
+        yield url
+    elif os.environ.get("TEST_DATABASE", "sqlite") == "postgresql":
         import pgserver
 
         server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
         server.psql("CREATE DATABASE board_test;")
-        return server.get_uri("board_test")
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        yield server.get_uri("board_test")
+        server.cleanup()  # now, while logging still works, rather than at interpreter exit
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
 def make_app(database_url: str, **overrides):
@@ -52,6 +54,8 @@ def make_app(database_url: str, **overrides):
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SERVER_NAME": "localhost",
+        # Hashing is deliberately slow; tests create hundreds of users.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         **overrides,
     }
     return create_app(config)
@@ -67,18 +71,29 @@ def migrated_database(database_url) -> str:
     return database_url
 
 
-@pytest.fixture
-def app(migrated_database):
-    """A fresh app on a database emptied before each test (vocabularies re-seeded)."""
+@pytest.fixture(scope="session")
+def shared_app(migrated_database):
+    """One app for the run: building it is the slowest part of a test's setup."""
     app = make_app(migrated_database)
+    yield app
     with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(shared_app):
+    """The app on a database emptied before each test (vocabularies re-seeded); any
+    configuration a test changes is put back afterwards."""
+    saved = dict(shared_app.config)
+    with shared_app.app_context():
         empty_database()
         seed_vocabularies()
         db.session.commit()
-    yield app
-    with app.app_context():
+    yield shared_app
+    with shared_app.app_context():
         db.session.remove()
-        db.engine.dispose()
+    shared_app.config.clear()
+    shared_app.config.update(saved)
 
 
 def empty_database() -> None:
