@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import strategies as st
 
 from scheduling import Blocker, CaseDemand, SessionSlot
-from tests.scheduling.conftest import REQUIRED, at
+from tests.scheduling.factories import REQUIRED, at
 
 SITES = ("thoracic", "breast")
 SPECIALTIES = sorted(REQUIRED | {"genetics"})

@@ -6,7 +6,7 @@ import pytest
 
 from scheduling import Policy, find_violations
 from scheduling.model import Plan
-from tests.scheduling.conftest import at, case, full_panel, session
+from tests.scheduling.factories import at, case, full_panel, session
 
 POLICY = Policy()
 

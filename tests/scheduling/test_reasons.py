@@ -3,7 +3,7 @@
 from datetime import date
 
 from scheduling import Blocker, Policy, plan_schedule
-from tests.scheduling.conftest import at, case, session
+from tests.scheduling.factories import at, case, session
 
 POLICY = Policy(isolate_solver=False)
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pytest
 
 from scheduling import Blocker, Policy, find_violations, plan_schedule
-from tests.scheduling.conftest import at, case, full_panel, session
+from tests.scheduling.factories import at, case, full_panel, session
 
 
 def test_a_plain_case_is_placed(policy):
