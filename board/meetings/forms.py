@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from board.meetings.models import Concordance
@@ -23,7 +24,7 @@ class OutcomeForm(FlaskForm):
     recommendation = TextAreaField("Board recommendation", validators=[Length(max=4000)])
     concordance = RadioField(
         "Concordance with the first opinion",
-        choices=[(member.value, label) for member, label in CONCORDANCE_LABELS.items()],
+        choices=[SelectChoice(member.value, label) for member, label in CONCORDANCE_LABELS.items()],
         validators=[Optional()],
         validate_choice=True,
     )

@@ -79,7 +79,8 @@
     if (typeof Sortable === "undefined") return;
     const agenda = document.getElementById("agenda-list");
     const queue = document.getElementById("queue-list");
-    const options = { group: "agenda", animation: 120, handle: ".agenda-item", draggable: ".agenda-item",
+    // The fallback drags with mouse and touch events, so tablets and test drivers work alike.
+    const options = { group: "agenda", animation: 120, forceFallback: true, fallbackTolerance: 3, handle: ".agenda-item", draggable: ".agenda-item",
       filter: "input, button, select, a", preventOnFilter: false };
     Sortable.create(agenda, Object.assign({}, options, {
       onEnd: function (event) {
