@@ -1,4 +1,4 @@
-"""HiGHS LP relaxation with relax-and-fix, solved one independent component at a time."""
+"""HiGHS LP relaxation, relax-and-fix and window polish, one independent component at a time."""
 
 from __future__ import annotations
 
@@ -194,7 +194,7 @@ def solve_component(
     if report is not None:
         report(ComponentResult(assignment, bound, False))
     if time.monotonic() < deadline - 0.02:
-        polished = _neighbourhood_mip(component, columns, assignment, deadline)
+        polished = _polish_windows(component, columns, assignment, deadline)
         polished = improve_by_moves(polished, *args)
         polished = repack_sessions(polished, *args, deadline=deadline)
         if _assignment_value(polished, component) > best_value:
@@ -210,15 +210,16 @@ def _trivial_bound(component: Component) -> float:
     return float(best.sum())
 
 
-def _neighbourhood_mip(
+def _polish_windows(
     component: Component, columns: np.ndarray, assignment: np.ndarray, deadline: float
 ) -> np.ndarray:
-    """Re-solve, window by window, the sessions where the LP was fractional as small MIPs.
+    """Re-solve, window by window, the sessions where the LP was fractional.
 
-    Sessions are taken in date order, WINDOW_SESSIONS at a time; in each window the cases
-    sitting in its unsettled sessions, and unplaced cases that could use them, are re-assigned
-    to those sessions while everything else stays put. The current plan is each MIP's start,
-    so a window never makes the plan worse. Small MIPs keep HiGHS's root work cheap.
+    Sessions are taken board by board in date order, WINDOW_SESSIONS at a time; in each
+    window the cases sitting in its sessions, and the best unplaced cases that could use them,
+    are re-assigned to those sessions while everything else stays put. A window's answer is
+    kept only when it does not lower the value. Two-session windows are solved exactly by a
+    knapsack; HiGHS, whose root work dominates on such small MIPs, only when a count limit binds.
     """
     fractional = (columns > 1e-6) & (columns < INTEGRAL)
     unsettled = np.zeros(component.capacity.size, dtype=bool)
@@ -243,11 +244,11 @@ def _neighbourhood_mip(
         # the LP's value there is only a guide, not a bound, but windows already at it rarely gain
         if float(component.pair_value[chosen].sum()) >= lp_value - WINDOW_SLACK:
             continue
-        assignment = _window_mip(component, assignment, window, deadline)
+        assignment = _polish_window(component, assignment, window, deadline)
     return assignment
 
 
-def _window_mip(
+def _polish_window(
     component: Component, assignment: np.ndarray, window: np.ndarray, deadline: float
 ) -> np.ndarray:
     """Re-assign the cases of a set of sessions, and unplaced ones, among those sessions."""
@@ -374,10 +375,3 @@ def _two_session_knapsack(residual: tuple, case_count: int) -> np.ndarray | None
             result[cases[item]] = second
             room_second -= int(weights[item])
     return result
-
-
-def _merge(assignment: np.ndarray, addition: np.ndarray) -> np.ndarray:
-    merged = assignment.copy()
-    new = (merged < 0) & (addition >= 0)
-    merged[new] = addition[new]
-    return merged

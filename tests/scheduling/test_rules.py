@@ -240,3 +240,17 @@ def test_on_time_placement_beats_waiting_for_a_late_one(policy):
 def test_invalid_input_is_rejected(sessions, cases, policy):
     with pytest.raises(ValueError):
         plan_schedule(sessions, cases, policy)
+
+
+def test_country_holidays_are_resolved_from_the_policy():
+    # Thanksgiving (27 Nov 2025) sits inside the lead time of a Monday 1 Dec session
+    sessions = [session(starts_at=at(date(2025, 12, 1)))]
+    cases = [case(submitted_at=at(date(2025, 11, 20)), ready_on=date(2025, 11, 26))]
+    plain = Policy(isolate_solver=False)
+    assert plan_schedule(sessions, cases, plain).placements[1] == 1
+    american = Policy(isolate_solver=False, holiday_country="US")
+    plan = plan_schedule(sessions, cases, american)
+    assert plan.placements[1] is None
+    assert find_violations(sessions, cases, american, plan) == []
+    # the checker resolves the same calendar on its own
+    assert find_violations(sessions, cases, american, plan_schedule(sessions, cases, plain))
