@@ -105,6 +105,11 @@ def scheduler_command() -> None:
     from board.schedule.process import run_scheduler_process
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # The root handler above prints everything once; Flask's own would print it twice.
+    from flask.logging import default_handler
+
+    current_app.logger.removeHandler(default_handler)
     stop = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stop.set())

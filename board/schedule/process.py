@@ -12,6 +12,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
@@ -92,13 +93,21 @@ def build_scheduler(app: Flask, owner: str) -> BackgroundScheduler:
     )
     now = datetime.now(UTC)
     for job, period in app.config["SCHEDULER_JOB_PERIODS"].items():
+        # Fire on the slot boundaries (e.g. :00, :15, :30, :45 for a 15-minute job) ...
         scheduler.add_job(
             run_firing,
             IntervalTrigger(seconds=period, start_date=EPOCH, timezone=UTC),
             args=(app, job, owner),
             id=job,
             name=job,
-            next_run_time=now,  # catch up the current slot on taking over
+        )
+        # ... and once now, to catch up the current slot if the previous leader missed it.
+        scheduler.add_job(
+            run_firing,
+            DateTrigger(run_date=now, timezone=UTC),
+            args=(app, job, owner),
+            id=f"{job}-catch-up",
+            name=f"{job} (catch-up)",
         )
     return scheduler
 
