@@ -186,6 +186,8 @@ def test_specialist_page_time_off_and_feed_links(app, client, login, make_specia
     assert client.post(f"{url}/feeds", data={"label": "Phone"}).status_code == 400
     issued = client.post(f"{url}/feeds", data={"label": "Phone", "csrf_token": token})
     assert issued.status_code == 201 and b"webcal://" in issued.data and b"Copy link" in issued.data
+    for calendar_app in (b"Google Calendar", b"From URL", b"Outlook", b"Apple Calendar"):
+        assert calendar_app in issued.data
     with app.app_context():
         token_id = db.session.scalars(db.select(FeedToken.id)).one()
     rotated = client.post(f"{url}/feeds/{token_id}/rotate", data={"csrf_token": token})
