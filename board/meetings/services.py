@@ -10,7 +10,7 @@ from board.extensions import db
 from board.meetings.models import Concordance, MeetingOutcome
 from board.schedule.models import AttendanceAnswer, SessionAttendance
 from board.sessions.models import BoardSession, SessionStatus
-from board.sessions.services import update_session
+from board.sessions.services import expected_attendees, update_session
 from board.specialists.models import Specialist, board_memberships
 
 OUTCOME_FIELDS = (
@@ -89,6 +89,29 @@ def record_attendance(session: BoardSession, present_ids: set[int]) -> None:
     db.session.flush()
 
 
+def complete_attendance(session: BoardSession) -> None:
+    """Give every expected attendee an attendance record: unmarked ones were absent.
+
+    The cancer committee report counts attendance against who was expected, so a finished
+    meeting must not leave anyone expected without a yes or no.
+    """
+    existing = list_attendance(session)
+    for specialist in expected_attendees(session):
+        row = existing.get(specialist.id)
+        if row is None:
+            # Expected means they did not decline; the model has no "no answer" value.
+            row = SessionAttendance(
+                session_id=session.id,
+                specialist_id=specialist.id,
+                answer=AttendanceAnswer.CONFIRMED,
+                answered_at=utcnow(),
+            )
+            db.session.add(row)
+        if row.attended is None:
+            row.attended = False
+    db.session.flush()
+
+
 def check_outcome(data: dict) -> None:
     """A discussed case needs a recommendation and a concordance that says what differed."""
     errors: dict[str, list[str]] = {}
@@ -142,6 +165,8 @@ def record_outcome(
 def finish_meeting(session: BoardSession, user_id: int | None) -> list[int]:
     """Mark the session held: discussed cases become discussed, the rest leave the agenda.
 
+    Every expected attendee not marked present is recorded as absent.
+
     Returns the ids of the cases that were not discussed; the caller asks the scheduler to
     place them on their next suitable session once this is committed.
     """
@@ -163,5 +188,6 @@ def finish_meeting(session: BoardSession, user_id: int | None) -> list[int]:
         outcome.discussed = False
         postponed.append(item.case_id)
         remove_item(item, f"Not discussed at {describe(session)}; back in the queue")
+    complete_attendance(session)
     update_session(session, {"status": SessionStatus.HELD})
     return postponed

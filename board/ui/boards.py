@@ -1,6 +1,7 @@
 """Boards admin: recurrence, required specialties, capacity, lead time and freeze time."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from board.accounts.permissions import STAFF, require_roles
 from board.boards.models import Board
@@ -8,7 +9,15 @@ from board.boards.schemas import board_in, board_patch
 from board.boards.services import create_board, list_boards, update_board
 from board.common.errors import StaleVersion, ValidationFailed
 from board.extensions import db
+from board.feeds.services import (
+    get_feed_token,
+    issue_feed_token,
+    list_feed_tokens,
+    revoke_feed_token,
+    rotate_feed_token,
+)
 from board.ui.forms import STALE_MESSAGE, check_version, form_data, load_form
+from board.ui.specialists import feed_label, run_page_action
 from board.ui.views import blueprint
 from board.vocabulary.models import DiseaseSite, Specialty
 
@@ -90,13 +99,80 @@ def board_edit(board_id: int):
             return redirect(url_for("ui.board_list"))
         board = db.session.get(Board, board_id)
     values = form_values() if request.method == "POST" else board_values(board)
+    return render_board(board, status, form=values, errors=errors, stale=stale)
+
+
+def render_board(
+    board: Board,
+    status: int = 200,
+    form: dict | None = None,
+    errors: dict | None = None,
+    stale: bool = False,
+    message: str = "",
+    new_link: dict | None = None,
+    link_errors: dict | None = None,
+):
+    """The board's edit page with its calendar links."""
     return render_template(
         "boards/form.html",
         board=board,
-        form=values,
-        errors=errors,
+        form=form or board_values(board),
+        errors=errors or {},
         stale=stale,
         stale_message=STALE_MESSAGE,
         current=board_values(board) if stale else None,
+        message=message,
+        new_link=new_link,
+        link_errors=link_errors or {},
+        tokens=list_feed_tokens(board_id=board.id),
         **vocabularies(),
     ), status
+
+
+def change_links(board_id: int, action, done: str):
+    """Run one change to a board's calendar links, answering on the board's page."""
+    board = db.get_or_404(Board, board_id)
+
+    def render(status, errors, message, new_link):
+        fresh = db.session.get(Board, board_id)
+        return render_board(fresh, status, message=message, new_link=new_link, link_errors=errors)
+
+    page_url = url_for("ui.board_edit", board_id=board_id) + "#feeds"
+    return run_page_action(lambda: action(board), render, page_url, done)
+
+
+@blueprint.route("/boards/<int:board_id>/feeds", methods=["POST"])
+@require_roles(*STAFF)
+def board_feed_issue(board_id: int):
+    """Create a calendar link for the whole board; its address is shown once."""
+
+    def action(board):
+        return issue_feed_token(board_id=board.id, label=feed_label(), user_id=current_user.id)
+
+    return change_links(
+        board_id, action, "New calendar link created. Copy it now: it is shown only once."
+    )
+
+
+@blueprint.route("/boards/<int:board_id>/feeds/<int:token_id>/rotate", methods=["POST"])
+@require_roles(*STAFF)
+def board_feed_rotate(board_id: int, token_id: int):
+    """Replace a board's link: the old one stops at once."""
+
+    def action(board):
+        return rotate_feed_token(get_feed_token(token_id, None, board.id), current_user.id)
+
+    return change_links(
+        board_id, action, "Link replaced; the old one no longer works. Copy the new one now."
+    )
+
+
+@blueprint.route("/boards/<int:board_id>/feeds/<int:token_id>/revoke", methods=["POST"])
+@require_roles(*STAFF)
+def board_feed_revoke(board_id: int, token_id: int):
+    """Stop a board's link at once."""
+
+    def action(board):
+        revoke_feed_token(get_feed_token(token_id, None, board.id))
+
+    return change_links(board_id, action, "Link revoked.")

@@ -1,8 +1,10 @@
 """The coordinator's dashboard, a specialist's home, and the scheduler button."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func
 
@@ -15,15 +17,19 @@ from board.cases.services import OPEN_STATUSES
 from board.common.models import utcnow
 from board.common.validation import today
 from board.extensions import db
+from board.schedule.housekeeping import cutoff_for
 from board.schedule.models import CasePlacementNote
 from board.schedule.services import list_runs, run_assignment
 from board.sessions.models import BoardSession
 from board.sessions.services import list_sessions
 from board.ui.views import blueprint
+from scheduling import holiday_dates, records_cutoff
 
 SESSIONS_PER_BOARD = 3
-# A record still missing this long after it was asked for needs chasing.
+# A record still missing this long after it was asked for needs chasing (case on no agenda).
 OVERDUE_AFTER = timedelta(days=5)
+# On an agenda, a record needs chasing from this many business days before the cutoff.
+CUTOFF_WARNING_BUSINESS_DAYS = 2
 
 
 def session_summary(session: BoardSession) -> dict:
@@ -79,23 +85,71 @@ def unplaced_queue(limit: int = 50) -> list[tuple]:
     ]
 
 
-def overdue_records(limit: int = 50) -> list[RecordItem]:
-    """Records of open cases asked for long ago and still not in."""
-    cutoff = today() - OVERDUE_AFTER
-    return list(
-        db.session.scalars(
+@dataclass(frozen=True)
+class OverdueRecord:
+    """A missing record to chase, with the records cutoff of the agenda its case is on."""
+
+    record: RecordItem
+    cutoff: date | None = None
+    session: BoardSession | None = None
+
+
+def cutoff_is_near(session: BoardSession, cutoff: date, now: datetime) -> bool:
+    """Whether the session's records cutoff has passed or is a few business days away."""
+    local_today = now.astimezone(ZoneInfo(session.board.time_zone)).date()
+    config = current_app.config
+    days_off = holiday_dates(
+        config["HOLIDAY_COUNTRY"], {cutoff.year - 1, cutoff.year}, config["HOLIDAY_SUBDIVISION"]
+    )
+    return local_today >= records_cutoff(cutoff, CUTOFF_WARNING_BUSINESS_DAYS, days_off)
+
+
+def overdue_records(limit: int = 50) -> list[OverdueRecord]:
+    """Missing records of open cases: by the real cutoff on an agenda, else asked for long ago."""
+    now = utcnow()
+    missing = (RecordItem.received_on.is_(None), Case.status.in_(OPEN_STATUSES))
+    on_agenda = db.session.execute(
+        db.select(RecordItem, BoardSession)
+        .join(Case, RecordItem.case_id == Case.id)
+        .join(AgendaItem, AgendaItem.case_id == Case.id)
+        .join(BoardSession, AgendaItem.session_id == BoardSession.id)
+        .where(*missing, BoardSession.status.in_(OPEN_SESSION_STATUSES))
+        .order_by(BoardSession.starts_at, RecordItem.id)
+    ).all()
+    cutoffs: dict[int, tuple[date, bool]] = {}
+    rows = []
+    for record, session in on_agenda:
+        if any(row.record.id == record.id for row in rows):
+            continue  # a case on two agendas: its earlier session's cutoff is what counts
+        if session.id not in cutoffs:
+            cutoff = cutoff_for(session)
+            cutoffs[session.id] = (cutoff, cutoff_is_near(session, cutoff, now))
+        cutoff, near = cutoffs[session.id]
+        if near:
+            rows.append(OverdueRecord(record, cutoff, session))
+    placed = (
+        db.select(AgendaItem.case_id)
+        .join(BoardSession, AgendaItem.session_id == BoardSession.id)
+        .where(BoardSession.status.in_(OPEN_SESSION_STATUSES))
+    )
+    asked_before = today() - OVERDUE_AFTER
+    rows += [
+        OverdueRecord(record)
+        for record in db.session.scalars(
             db.select(RecordItem)
             .join(Case, RecordItem.case_id == Case.id)
             .where(
-                RecordItem.received_on.is_(None),
-                Case.status.in_(OPEN_STATUSES),
-                (RecordItem.requested_on <= cutoff)
+                *missing,
+                Case.id.not_in(placed),
+                (RecordItem.requested_on <= asked_before)
                 | (Case.decision_due_on <= today() + OVERDUE_AFTER),
             )
             .order_by(Case.decision_due_on, RecordItem.id)
             .limit(limit)
         )
-    )
+    ]
+    rows.sort(key=lambda row: (row.cutoff or row.record.case.decision_due_on, row.record.id))
+    return rows[:limit]
 
 
 def pending_notices(limit: int = 50) -> list[Case]:

@@ -116,27 +116,45 @@ def specialist_save(specialist_id: int):
     return redirect(url_for("ui.specialist_page", specialist_id=specialist_id))
 
 
-def act(specialist: Specialist, action, done: str, anchor: str):
-    """Run one change on the page, answering with the page and a message when refused."""
+def feed_label() -> str:
+    """The label typed for a new calendar link."""
+    label = request.form.get("label", "").strip()
+    if len(label) > 120:
+        raise ValidationFailed({"label": ["At most 120 characters."]})
+    return label
+
+
+def run_page_action(action, render, page_url: str, done: str):
+    """Run one change on a page, answering with the page and a message when refused.
+
+    `render(status, errors, message, new_link)` draws the page again; an action that returns
+    a new feed link gets the page with its address, shown this once.
+    """
     try:
         result = action()
         db.session.commit()
     except ValidationFailed as error:
         db.session.rollback()
-        fresh = db.session.get(Specialist, specialist.id)
-        return render_specialist(fresh, 422, error.details, "Nothing was saved.")
+        return render(422, error.details, "Nothing was saved.", None)
     except DomainError as error:
         db.session.rollback()
-        return render_specialist(
-            db.session.get(Specialist, specialist.id), error.status, None, error.message
-        )
+        return render(error.status, None, error.message, None)
     if isinstance(result, tuple):  # a new feed link: its secret is shown this once
         token, secret = result
-        return render_specialist(
-            specialist, 201, message=done, new_link={"token": token, **feed_urls(secret)}
-        )
+        return render(201, None, done, {"token": token, **feed_urls(secret)})
     flash(done)
-    return redirect(url_for("ui.specialist_page", specialist_id=specialist.id) + anchor)
+    return redirect(page_url)
+
+
+def act(specialist: Specialist, action, done: str, anchor: str):
+    """Run one change on the specialist's page."""
+
+    def render(status, errors, message, new_link):
+        fresh = db.session.get(Specialist, specialist.id)
+        return render_specialist(fresh, status, errors, message, new_link)
+
+    page_url = url_for("ui.specialist_page", specialist_id=specialist.id) + anchor
+    return run_page_action(action, render, page_url, done)
 
 
 @blueprint.route("/specialists/<int:specialist_id>/time-off", methods=["POST"])
@@ -169,12 +187,11 @@ def time_off_remove(specialist_id: int, entry_id: int):
 def feed_issue(specialist_id: int):
     """Create a calendar link; its address is shown once."""
     specialist = load_specialist(specialist_id)
-    label = request.form.get("label", "").strip()
 
     def action():
-        if len(label) > 120:
-            raise ValidationFailed({"label": ["At most 120 characters."]})
-        return issue_feed_token(specialist_id=specialist.id, label=label, user_id=current_user.id)
+        return issue_feed_token(
+            specialist_id=specialist.id, label=feed_label(), user_id=current_user.id
+        )
 
     return act(
         specialist,
