@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres lint format bench-scheduling clean
+.PHONY: run test test-sqlite test-postgres lint format bench-scheduling bench-feeds clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ format: $(VENV)/.installed-test
 
 bench-scheduling: $(VENV)/.installed-test
 	$(BIN)/python -m bench.scheduling
+
+bench-feeds: $(VENV)/.installed-test
+	command -v wrk || (apt-get update && apt-get install -y wrk)
+	$(BIN)/python -m bench.feeds
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

@@ -8,6 +8,7 @@ from board.common.models import utcnow
 from board.extensions import db
 from board.feeds import services
 from board.feeds.calendar import FeedHeader, render_calendar
+from board.feeds.models import FeedToken
 from board.schedule.models import AttendanceAnswer, SessionAttendance
 from board.sessions.models import BoardSession
 
@@ -15,7 +16,9 @@ blueprint = Blueprint("feeds", __name__)
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
 limiter = services.MissLimiter(limit=20, window_seconds=300)
-rendered = services.RenderedFeeds()
+# Per worker: rendered bodies by ETag and host; a feed's (ETag, Last-Modified) by change marker.
+rendered = services.LruCache(size=256)
+validators = services.LruCache(size=4096)
 
 
 def not_found() -> Response:
@@ -50,28 +53,45 @@ def calendar_feed(secret: str):
     """A specialist's or a board's calendar; the token in the URL is the credential."""
     if limiter.blocked(request.remote_addr or "?"):
         return too_many()
-    token = services.resolve_feed_token(secret)
-    if token is None:
-        return not_found()
     now = utcnow()
-    sessions = services.feed_sessions(token, now)
-    etag = services.feed_validator(token, sessions, now)
-    modified = services.last_modified(token, sessions).replace(microsecond=0)
-    services.record_fetch(token.id, now)
-    response = Response(mimetype="text/calendar")
+    link = services.resolve_feed_link(secret, now)
+    if link is None:
+        return not_found()
+    services.record_fetch(link, now)
+    remembered = validators.get(link.marker)
+    if remembered is None:
+        entries = services.feed_entries(link, now)
+        etag = services.feed_validator(link, entries, now)
+        modified = services.last_modified(link, entries).replace(microsecond=0)
+        if unchanged_since(link, secret, now):
+            validators.put(link.marker, (etag, modified))
+    else:
+        etag, modified = remembered
+    if not_modified(etag, modified):
+        return feed_response(b"", etag, modified, status=304)
+    body = rendered.get(f"{etag}|{request.host}")
+    if body is None:
+        body, etag, modified = render_checked(link, secret, now)
+    return feed_response(body, etag, modified)
+
+
+def unchanged_since(link: services.FeedLink, secret: str, now) -> bool:
+    """True if nothing a feed shows changed since `link` was read.
+
+    Each query may see a later commit on PostgreSQL, so validators and bodies are kept only
+    when the change marker read afterwards is still the same (it grows with every change).
+    """
+    current = services.resolve_feed_link(secret, now)
+    return current is not None and current.marker == link.marker
+
+
+def feed_response(body: bytes, etag: str | None, modified, status: int = 200) -> Response:
+    response = Response(body, status=status, mimetype="text/calendar")
     response.headers["Content-Type"] = CALENDAR_TYPE
     response.headers["Cache-Control"] = "private, no-cache"
-    response.set_etag(etag)
-    response.last_modified = modified
-    if not_modified(etag, modified):
-        response.status_code = 304
-        return response
-    cache_key = f"{etag}|{request.host}"
-    body = rendered.get(cache_key)
-    if body is None:
-        body = render_feed(token, secret, sessions)
-        rendered.put(cache_key, body)
-    response.set_data(body)
+    if etag is not None:
+        response.set_etag(etag)
+        response.last_modified = modified
     return response
 
 
@@ -83,10 +103,28 @@ def not_modified(etag: str, modified) -> bool:
     return since is not None and modified <= since
 
 
-def render_feed(token, secret: str, sessions: list[BoardSession]) -> bytes:
+def render_checked(link: services.FeedLink, secret: str, now, attempts: int = 3):
+    """Render the feed with the validators of exactly the state it shows, and keep it."""
+    for _ in range(attempts):
+        entries = services.feed_entries(link, now)
+        etag = services.feed_validator(link, entries, now)
+        modified = services.last_modified(link, entries).replace(microsecond=0)
+        body = render_feed(link, secret, entries)
+        if unchanged_since(link, secret, now):
+            rendered.put(f"{etag}|{request.host}", body)
+            validators.put(link.marker, (etag, modified))
+            return body, etag, modified
+        link = services.resolve_feed_link(secret, now) or link
+    # Still changing under us: send the latest rendering without claiming a validator.
+    return body, None, None
+
+
+def render_feed(link: services.FeedLink, secret: str, entries) -> bytes:
     """Render the feed; attendance links only on a personal feed."""
+    token = db.session.get(FeedToken, link.token_id)
+    sessions = services.load_feed_sessions(entries)
     attendance = None
-    if token.specialist_id is not None:
+    if link.specialist_id is not None:
 
         def attendance(session: BoardSession) -> str:
             return url_for("feeds.attendance", secret=secret, session_id=session.id, _external=True)
