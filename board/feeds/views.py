@@ -10,7 +10,7 @@ from board.feeds import services
 from board.feeds.calendar import FeedHeader, render_calendar
 from board.feeds.models import FeedToken
 from board.schedule.models import AttendanceAnswer, SessionAttendance
-from board.sessions.models import BoardSession
+from board.sessions.models import BoardSession, SessionStatus
 
 blueprint = Blueprint("feeds", __name__)
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -125,8 +125,12 @@ def render_feed(link: services.FeedLink, secret: str, entries) -> bytes:
     sessions = services.load_feed_sessions(entries)
     attendance = None
     if link.specialist_id is not None:
+        # Day granularity, like the validators: the bytes change only when the ETag does.
+        start_of_today = services.feed_window(utcnow())[0] + services.WINDOW_BACK
 
-        def attendance(session: BoardSession) -> str:
+        def attendance(session: BoardSession) -> str | None:
+            if session.starts_at < start_of_today or session.status == SessionStatus.CANCELLED:
+                return None
             return url_for("feeds.attendance", secret=secret, session_id=session.id, _external=True)
 
     return render_calendar(

@@ -157,3 +157,17 @@ def test_description_lists_the_agenda_without_patient_data(app, client, feed_cen
 
 def test_board_feed_has_no_attendance_links(client, feed_center):
     assert "/attendance" not in unfold(client.get(feed_center["board_url"]).data)
+
+
+def test_only_upcoming_sessions_offer_an_attendance_link(client, feed_center):
+    calendar = icalendar.Calendar.from_ical(client.get(feed_center["specialist_url"]).data)
+    now = datetime.now(UTC)
+    for event in calendar.walk("VEVENT"):
+        description = str(event["DESCRIPTION"])
+        upcoming = event["DTSTART"].dt > now + timedelta(days=1)
+        cancelled = str(event["STATUS"]) == "CANCELLED"
+        past = event["DTEND"].dt < now - timedelta(days=1)
+        if upcoming and not cancelled:
+            assert "Confirm or decline:" in description
+        if past or cancelled:
+            assert "Confirm or decline:" not in description
