@@ -55,7 +55,32 @@ def add_term(kind: str, data: dict):
 
 def update_term(term, data: dict):
     """Rename or (de)activate an entry; codes never change because rows refer to them."""
+    renamed = "name" in data and data["name"] != term.name
     for name, value in data.items():
         setattr(term, name, value)
     db.session.flush()
+    if renamed and isinstance(term, DiseaseSite):
+        mark_sessions_showing_site_changed(term.code)
     return term
+
+
+def mark_sessions_showing_site_changed(site_code: str) -> None:
+    """Calendar events list each case's site by name: bump every session that shows one."""
+    from datetime import timedelta
+
+    from board.agendas.models import AgendaItem
+    from board.cases.models import Case
+    from board.common.models import utcnow
+    from board.sessions.models import BoardSession
+    from board.sessions.services import mark_session_changed
+
+    sessions = db.session.scalars(
+        db.select(BoardSession)
+        .join(AgendaItem, AgendaItem.session_id == BoardSession.id)
+        .join(Case, AgendaItem.case_id == Case.id)
+        .where(Case.site_code == site_code, BoardSession.starts_at > utcnow() - timedelta(days=31))
+        .distinct()
+    ).all()
+    for session in sessions:
+        mark_session_changed(session)
+    db.session.flush()

@@ -229,3 +229,20 @@ def test_tokens_are_redacted_from_log_lines(feed_center):
     assert RedactTokens().filter(record)
     assert secret not in record.getMessage()
     assert "/feeds/[redacted]" in record.getMessage()
+
+
+def test_renaming_a_disease_site_changes_the_feed_and_its_etag(client, api_as, feed_center):
+    url = feed_center["specialist_url"]
+    before = client.get(url)
+    admin = api_as("admin")
+    current = admin.get("/api/v1/disease-sites/breast")
+    renamed = admin.patch(
+        "/api/v1/disease-sites/breast",
+        json={"name": "Breast (incl. DCIS)"},
+        headers={"If-Match": current.headers["ETag"]},
+    )
+    assert renamed.status_code == 200
+    after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert "Breast (incl. DCIS)" in str(event(after.data, feed_center["first"])["DESCRIPTION"])
