@@ -37,6 +37,15 @@ def logout():
 
 def safe_next(target: str | None) -> str:
     """Only follow `next` within this site, never to another host."""
-    if target and not urlsplit(target).netloc and target.startswith("/") and "//" not in target:
+    # Browsers read a backslash as a slash and drop tabs and newlines, so `/\evil.org`
+    # would leave the site: refuse them along with anything else unprintable.
+    if (
+        target
+        and target.isprintable()
+        and "\\" not in target
+        and not urlsplit(target).netloc
+        and target.startswith("/")
+        and "//" not in target
+    ):
         return target
     return url_for("pages.home")
