@@ -101,7 +101,7 @@ def transition_case(data, case_id: int):
     """Move a case to another status (409 when the status machine forbids it)."""
     case = services.get_case(case_id)
     check_optional_if_match(case)
-    services.transition_case(case, data["to"], data["reason"])
+    services.change_case_status(case, data["to"], data["reason"])
     db.session.commit()
     return json_response(dump_case(case), row=case)
 

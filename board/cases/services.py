@@ -202,6 +202,20 @@ def transition_case(case: Case, target: CaseStatus, reason: str) -> Case:
     return case
 
 
+def change_case_status(case: Case, target: CaseStatus, reason: str) -> Case:
+    """A requested status change; a case leaving the agendas is first taken off its session."""
+    from board.agendas.services import get_open_item_for_case, remove_item
+
+    leaves_agenda = target not in (CaseStatus.READY, CaseStatus.DISCUSSED)
+    if leaves_agenda and target != case.status and can_transition(case.status, target):
+        item = get_open_item_for_case(case.id)
+        if item is not None:
+            remove_item(item, reason or f"Case {target.value.replace('_', ' ')}")
+            if case.status == target:
+                return case
+    return transition_case(case, target, reason)
+
+
 def allowed_targets(current: CaseStatus) -> set[CaseStatus]:
     """Every status a case in `current` may move to."""
     return {target for target in CaseStatus if can_transition(current, target)}
