@@ -17,8 +17,8 @@ from board.accounts.permissions import (
     require_roles,
 )
 from board.agendas import services
-from board.cases.models import Case
-from board.common.errors import DomainError, StaleVersion
+from board.cases.models import Case, CaseStatus
+from board.common.errors import Conflict, DomainError, StaleVersion
 from board.extensions import db
 from board.sessions.models import BoardSession
 from board.sessions.services import expected_attendees
@@ -120,6 +120,12 @@ def place(session_id: int):
             from board.common.errors import NotFound
 
             raise NotFound("This case no longer exists.")
+        if case.status != CaseStatus.READY:
+            # The queue offers ready cases only; anything else would skip the status machine.
+            raise Conflict(
+                f"Case {case.reference} is {case.status.value.replace('_', ' ')}: "
+                "only ready cases can be placed."
+            )
         services.require_open(session)
         item = services.place_case(
             case, session, current_user.id, f"Placed by {current_user.display_name}"
