@@ -13,8 +13,15 @@ from board.common.models import utcnow
 from board.extensions import db
 from board.sessions.models import BoardSession, SessionStatus
 
-# Changes a calendar subscriber sees; each one bumps the session's SEQUENCE.
-VISIBLE_FIELDS = ("starts_at", "ends_at", "status", "location_override", "video_link_override")
+# Changes a calendar subscriber sees (the event shows "n of m minutes"); each bumps SEQUENCE.
+VISIBLE_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "status",
+    "location_override",
+    "video_link_override",
+    "capacity_minutes_override",
+)
 
 ALLOWED_STATUS_CHANGES = {
     SessionStatus.PLANNED: {SessionStatus.PUBLISHED, SessionStatus.CANCELLED},
