@@ -12,7 +12,11 @@ from board.cases.models import (
     RecordKind,
     Sex,
 )
-from board.common.validation import validate_not_future, validate_not_past
+from board.common.validation import (
+    validate_not_future,
+    validate_not_past,
+    validate_within_reach,
+)
 
 PATIENT_FIELDS = ("patient_name", "patient_mrn", "patient_birth_date", "patient_sex")
 # The first opinion's diagnosis and the referral contact identify the patient too.
@@ -63,7 +67,9 @@ class CaseIn(Schema):
         QuestionCategory, by_value=True, load_default=QuestionCategory.TREATMENT_PLAN
     )
     priority = fields.Enum(Priority, by_value=True, load_default=Priority.ROUTINE)
-    decision_due_on = fields.Date(required=True, validate=validate_not_past)
+    decision_due_on = fields.Date(
+        required=True, validate=[validate_not_past, validate_within_reach]
+    )
     first_treatment_on = fields.Date(allow_none=True)
     discussion_minutes = fields.Integer(
         allow_none=True,

@@ -51,6 +51,18 @@ def validate_not_past(value: date) -> None:
         raise ValidationError("This date is in the past.")
 
 
+# Plans reach months ahead; a date decades away is a typo, and one near the end of the
+# calendar would overflow the engine's date arithmetic for every case.
+MAX_YEARS_AHEAD = 10
+
+
+def validate_within_reach(value: date | datetime) -> None:
+    """Dates of plans: at most MAX_YEARS_AHEAD years from today."""
+    day = value.date() if isinstance(value, datetime) else value
+    if day.year > today().year + MAX_YEARS_AHEAD:
+        raise ValidationError(f"This date is more than {MAX_YEARS_AHEAD} years ahead.")
+
+
 def validate_http_url(value: str) -> None:
     """Links must be http(s) so they open from a calendar or a page."""
     if value and not value.startswith(("https://", "http://")):

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from board.common.validation import validate_http_url
+from board.common.validation import validate_http_url, validate_within_reach
 from board.sessions.models import SessionStatus
 
 minutes = validate.Range(min=1, max=24 * 60, error="Must be between 1 and 1440 minutes.")
@@ -10,7 +10,7 @@ minutes = validate.Range(min=1, max=24 * 60, error="Must be between 1 and 1440 m
 
 class SessionIn(Schema):
     board_id = fields.Integer(required=True)
-    starts_at = fields.AwareDateTime(required=True)
+    starts_at = fields.AwareDateTime(required=True, validate=validate_within_reach)
     duration_minutes = fields.Integer(validate=minutes)
     capacity_minutes = fields.Integer(validate=minutes, allow_none=True)
     location = fields.String(validate=validate.Length(max=200), allow_none=True)
@@ -21,7 +21,7 @@ class SessionIn(Schema):
 
 
 class SessionPatch(Schema):
-    starts_at = fields.AwareDateTime()
+    starts_at = fields.AwareDateTime(validate=validate_within_reach)
     duration_minutes = fields.Integer(validate=minutes)
     status = fields.Enum(SessionStatus, by_value=True)
     capacity_minutes = fields.Integer(validate=minutes, allow_none=True)
