@@ -5,7 +5,9 @@ import contextvars
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
+from board.common.validation import MAX_ROW_ID
 from board.extensions import db, migrate
 
 # Reads on SQLite begin DEFERRED; everything else takes the write lock up front so that
@@ -15,8 +17,17 @@ _read_only = contextvars.ContextVar("read_only_transaction", default=False)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in routes: an id too large for a database integer matches no route (404)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def register_database(app: Flask) -> None:
     """Bind Flask-SQLAlchemy and Flask-Migrate; tune SQLite for concurrent writers."""
+    app.url_map.converters["int"] = RowIdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     with app.app_context():

@@ -15,6 +15,7 @@ from board.cases.models import (
 from board.common.validation import (
     validate_not_future,
     validate_not_past,
+    validate_row_id,
     validate_within_reach,
 )
 
@@ -76,7 +77,7 @@ class CaseIn(Schema):
         validate=validate.Range(min=1, max=240, error="Must be between 1 and 240 minutes."),
     )
     extra_specialties = fields.List(fields.String(), load_default=list)
-    requested_specialist_id = fields.Integer(allow_none=True)
+    requested_specialist_id = fields.Integer(allow_none=True, validate=validate_row_id)
     presenting_physician = fields.String(load_default="", validate=validate.Length(max=200))
     insurer_notice = fields.Enum(
         InsurerNotice, by_value=True, load_default=InsurerNotice.NOT_REQUIRED
@@ -93,9 +94,9 @@ class TransitionIn(Schema):
 class CaseFilters(Schema):
     status = fields.Enum(CaseStatus, by_value=True)
     site = fields.String()
-    board = fields.Integer()
+    board = fields.Integer(validate=validate_row_id)
     priority = fields.Enum(Priority, by_value=True)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**9))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

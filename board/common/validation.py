@@ -63,6 +63,17 @@ def validate_within_reach(value: date | datetime) -> None:
         raise ValidationError(f"This date is more than {MAX_YEARS_AHEAD} years ahead.")
 
 
+# The largest id a database integer holds; a bigger one names no row (and SQLite cannot
+# even bind it).
+MAX_ROW_ID = 2**63 - 1
+
+
+def validate_row_id(value: int) -> None:
+    """Ids of rows: positive and within a database integer."""
+    if not 1 <= value <= MAX_ROW_ID:
+        raise ValidationError("No record has this id.")
+
+
 def validate_http_url(value: str) -> None:
     """Links must be http(s) so they open from a calendar or a page."""
     if value and not value.startswith(("https://", "http://")):

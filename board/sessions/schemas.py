@@ -2,14 +2,14 @@
 
 from marshmallow import Schema, fields, validate
 
-from board.common.validation import validate_http_url, validate_within_reach
+from board.common.validation import validate_http_url, validate_row_id, validate_within_reach
 from board.sessions.models import SessionStatus
 
 minutes = validate.Range(min=1, max=24 * 60, error="Must be between 1 and 1440 minutes.")
 
 
 class SessionIn(Schema):
-    board_id = fields.Integer(required=True)
+    board_id = fields.Integer(required=True, validate=validate_row_id)
     starts_at = fields.AwareDateTime(required=True, validate=validate_within_reach)
     duration_minutes = fields.Integer(validate=minutes)
     capacity_minutes = fields.Integer(validate=minutes, allow_none=True)
@@ -35,7 +35,7 @@ class SessionPatch(Schema):
 class SessionFilters(Schema):
     from_ = fields.AwareDateTime(data_key="from")
     to = fields.AwareDateTime()
-    board = fields.Integer()
+    board = fields.Integer(validate=validate_row_id)
     status = fields.Enum(SessionStatus, by_value=True)
 
 

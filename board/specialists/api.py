@@ -7,6 +7,7 @@ from marshmallow import Schema, fields
 
 from board.accounts.permissions import EVERYONE, STAFF, is_staff, require_roles
 from board.common.http import check_if_match, json_response
+from board.common.validation import validate_row_id
 from board.extensions import db
 from board.specialists import services
 from board.specialists.schemas import (
@@ -27,7 +28,7 @@ blueprint = Blueprint(
 
 
 class SpecialistFilters(Schema):
-    board = fields.Integer()
+    board = fields.Integer(validate=validate_row_id)
     specialty = fields.String()
     active = fields.Boolean()
 

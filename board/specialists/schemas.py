@@ -2,13 +2,15 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from board.common.validation import validate_row_id
+
 
 class SpecialistIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     email = fields.Email(required=True)
     specialty = fields.String(required=True)
     sites = fields.List(fields.String(), load_default=list)
-    boards = fields.List(fields.Integer(), load_default=list)
+    boards = fields.List(fields.Integer(validate=validate_row_id), load_default=list)
     active = fields.Boolean(load_default=True)
 
 
