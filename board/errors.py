@@ -3,6 +3,7 @@
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -78,8 +79,16 @@ def handle_stale_data(_error: StaleDataError) -> Response:
     return handle_domain_error(StaleVersion())
 
 
+def handle_overflow(_error: Exception) -> Response:
+    """A value the database cannot hold, e.g. a huge number in a hand-edited form field."""
+    db.session.rollback()
+    return error_response(422, "validation_failed", "A number in the request is out of range.")
+
+
 def register_error_pages(app: Flask) -> None:
     """Register the handlers; the API's own registration is replaced by `handle_http_exception`."""
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
+    app.register_error_handler(OverflowError, handle_overflow)  # SQLite
+    app.register_error_handler(DataError, handle_overflow)  # PostgreSQL

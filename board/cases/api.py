@@ -133,9 +133,9 @@ def add_records(data, case_id: int):
 @blueprint.arguments(RecordPatch)
 @blueprint.response(200, RecordOut)
 def update_record(data, case_id: int, record_id: int):
-    """Mark a record received (`received_on`) or correct it."""
+    """Mark a record received (`received_on`) or correct it; If-Match takes the record's ETag."""
     case = services.get_case(case_id)
-    check_optional_if_match(case)
+    check_optional_if_match(services.get_record(case, record_id))
     record = services.update_record(case, record_id, data)
     db.session.commit()
     return json_response(record_out.dump(record), row=record)

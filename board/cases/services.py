@@ -246,11 +246,17 @@ def add_records(case: Case, items: list[dict]) -> list[RecordItem]:
     return added
 
 
-def update_record(case: Case, record_id: int, data: dict) -> RecordItem:
-    """Mark a record received (or correct it); completing the checklist makes the case ready."""
+def get_record(case: Case, record_id: int) -> RecordItem:
+    """One item of the case's records checklist."""
     record = db.session.get(RecordItem, record_id)
     if record is None or record.case_id != case.id:
         raise NotFound(f"No record item {record_id} on this case.")
+    return record
+
+
+def update_record(case: Case, record_id: int, data: dict) -> RecordItem:
+    """Mark a record received (or correct it); completing the checklist makes the case ready."""
+    record = get_record(case, record_id)
     if case.status not in OPEN_STATUSES:
         raise Conflict(f"A {case.status.value} case can no longer change.")
     for name, value in data.items():
