@@ -155,7 +155,7 @@ def _table(results: list[dict]) -> str:
     for result in results:
         for row in result["rows"]:
             lines.append(
-                f"| {result['size']} | {row['method']} | {100 * row['share']:.2f}% "
+                f"| {result['size']} | {row['method']} | {100 * row['share']:.3f}% "
                 f"| {100 * row['weighted_on_time']:.1f}% | {100 * row['urgent_on_time']:.1f}% "
                 f"| {row['wait_p50']:.1f} / {row['wait_p90']:.1f} | {row['unplaced']} "
                 f"| {row['seconds']:.2f} | {row['violations']} |"
@@ -188,7 +188,7 @@ def _table(results: list[dict]) -> str:
             f"| {result['size']} | {r['published_moved']} of {r['published_total']} "
             f"({r['published_moved_unforced']}) | {r['draft_moved']} of {r['draft_total']} "
             f"({100 * r['draft_moved'] / max(1, r['draft_total']):.1f}%) "
-            f"| {r['draft_dropped']} | {100 * r['share']:.2f}% | {r['seconds']:.2f} "
+            f"| {r['draft_dropped']} | {100 * r['share']:.3f}% | {r['seconds']:.2f} "
             f"| {r['violations']} |"
         )
     return "\n".join(lines)

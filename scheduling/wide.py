@@ -30,7 +30,8 @@ def two_session_knapsack(
     """Return the best total value and the choice per item (0 out, 1 first, 2 second).
 
     A value of -inf means the item cannot go to that session. Exact dynamic programming over
-    the minutes left in both sessions.
+    the minutes left in both sessions, updated in place: both options of an item are computed
+    from the table before the item, so it is never taken twice.
     """
     items = weights.size
     shape = (first_capacity + 1, second_capacity + 1)
@@ -39,29 +40,35 @@ def two_session_knapsack(
     to_second = np.zeros((items,) + shape, dtype=bool)
     for item in range(items):
         weight = int(weights[item])
-        new = best.copy()
-        if np.isfinite(first_value[item]) and weight <= first_capacity:
-            candidate = best[: first_capacity + 1 - weight, :] + first_value[item]
+        take_first = np.isfinite(first_value[item]) and weight <= first_capacity
+        take_second = np.isfinite(second_value[item]) and weight <= second_capacity
+        # a hair below the value, so an equal alternative never counts as better
+        if take_first:
+            first = best[: first_capacity + 1 - weight, :] + (first_value[item] - 1e-12)
+        if take_second:
+            second = best[:, : second_capacity + 1 - weight] + (second_value[item] - 1e-12)
+        if take_first:
             better = to_first[item, weight:, :]
-            np.greater(candidate, new[weight:, :] + 1e-12, out=better)
-            np.copyto(new[weight:, :], candidate, where=better)
-        if np.isfinite(second_value[item]) and weight <= second_capacity:
-            candidate = best[:, : second_capacity + 1 - weight] + second_value[item]
+            np.greater(first, best[weight:, :], out=better)
+            np.copyto(best[weight:, :], first, where=better)
+        if take_second:
             better = to_second[item, :, weight:]
-            np.greater(candidate, new[:, weight:] + 1e-12, out=better)
-            np.copyto(new[:, weight:], candidate, where=better)
-        best = new
+            np.greater(second, best[:, weight:], out=better)
+            np.copyto(best[:, weight:], second, where=better)
     choice = np.zeros(items, dtype=np.int8)
+    total = 0.0
     room_first, room_second = first_capacity, second_capacity
     for item in range(items - 1, -1, -1):
-        # the second option was tried last, so where it won it overrides the first
+        # the second option was tried last, so where it won it beat the first as well
         if to_second[item, room_first, room_second]:
             choice[item] = 2
             room_second -= int(weights[item])
+            total += float(second_value[item])
         elif to_first[item, room_first, room_second]:
             choice[item] = 1
             room_first -= int(weights[item])
-    return float(best[first_capacity, second_capacity]), choice
+            total += float(first_value[item])
+    return total, choice
 
 
 class WideSweep:
@@ -262,9 +269,11 @@ def sweep_wide(
         return assignment
     windows = state.neighbours(reach)
     seen: dict[tuple[int, int], tuple[int, int]] = {}
-    for _sweep in range(sweeps):
+    for sweep in range(sweeps):
         changed = False
-        for first, second in windows:
+        # alternate directions: chains that shift cases earlier form going forward in date,
+        # chains that shift them later going backward
+        for first, second in windows if sweep % 2 == 0 else windows[::-1]:
             stamp = (int(state.version[first]), int(state.version[second]))
             if seen.get((first, second)) == stamp:
                 continue
