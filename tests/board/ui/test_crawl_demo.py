@@ -35,7 +35,8 @@ def test_every_linked_page_renders(app, client, demo, email, role):
         seen.add(path)
         response = client.get(path)
         assert response.status_code < 500, path
-        assert response.status_code in (200, 302, 403, 404), (path, response.status_code)
+        # Pages link only to what the role may open: no broken or forbidden links.
+        assert response.status_code in (200, 302), (path, response.status_code)
         for name, mrn in demo:
             assert name.replace(" ", "%20") not in path and mrn not in path
         if response.status_code != 200 or "text/html" not in response.content_type:
