@@ -37,16 +37,7 @@ def register_database(app: Flask) -> None:
 
         @app.before_request
         def mark_read_only_requests() -> None:
-            _read_only.set(request.method in SAFE_METHODS and not request_writes())
-
-
-def request_writes() -> bool:
-    """Whether a safe-method view still writes (e.g. it records a feed fetch)."""
-    return request.endpoint in WRITING_GET_ENDPOINTS
-
-
-# Endpoints answering GET that nonetheless write; they take the write lock up front.
-WRITING_GET_ENDPOINTS: set[str] = set()
+            _read_only.set(request.method in SAFE_METHODS)
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -42,7 +42,7 @@ def register_accounts(app: Flask) -> None:
 
         from board.errors import error_response
 
-        if request.path.startswith("/api/") or request.path.startswith("/feeds/"):
+        if request.path.startswith("/api/"):
             return error_response(
                 401,
                 "unauthorized",

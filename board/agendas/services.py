@@ -7,7 +7,7 @@ from board.common.errors import Conflict
 from board.common.models import utcnow
 from board.extensions import db
 from board.sessions.models import BoardSession, SessionStatus
-from board.sessions.services import mark_session_changed
+from board.sessions.services import mark_session_changed, session_local_date
 
 # Sessions whose agenda can still change (held sessions are history).
 OPEN_SESSION_STATUSES = (SessionStatus.PLANNED, SessionStatus.PUBLISHED)
@@ -160,10 +160,8 @@ def notify_attendees_of_publication(session: BoardSession) -> int:
 
 def describe(session: BoardSession) -> str:
     """'Breast Tumor Board on Tue 1 Dec' in the board's own time zone."""
-    from zoneinfo import ZoneInfo
-
-    local = session.starts_at.astimezone(ZoneInfo(session.board.time_zone))
-    return f"{session.board.name} on {local:%a} {local.day} {local:%b}"
+    day = session_local_date(session)
+    return f"{session.board.name} on {day:%a} {day.day} {day:%b}"
 
 
 def check_agenda_version(session: BoardSession, seen_version: int | None) -> None:
@@ -261,7 +259,7 @@ def quorum_status(session: BoardSession, items: list[AgendaItem] | None = None) 
     """For each specialty the board (or a listed case) needs: who is expected, away, declined."""
     from board.schedule.models import AttendanceAnswer, SessionAttendance
     from board.sessions.services import session_local_date
-    from board.specialists.models import Specialist, board_memberships
+    from board.specialists.services import list_specialists
 
     needed = {specialty.code: specialty.name for specialty in session.board.required_specialties}
     for item in items if items is not None else list_agenda(session):
@@ -274,12 +272,7 @@ def quorum_status(session: BoardSession, items: list[AgendaItem] | None = None) 
             )
         ).all()
     )
-    members = db.session.scalars(
-        db.select(Specialist)
-        .join(board_memberships, board_memberships.c.specialist_id == Specialist.id)
-        .where(board_memberships.c.board_id == session.board_id, Specialist.active.is_(True))
-        .order_by(Specialist.name)
-    ).all()
+    members = list_specialists(board_id=session.board_id, active=True)
     day = session_local_date(session)
     rows = []
     for code, name in sorted(needed.items(), key=lambda pair: pair[1]):

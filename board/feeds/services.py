@@ -92,21 +92,6 @@ def get_feed_token(token_id: int, specialist_id: int | None, board_id: int | Non
     return token
 
 
-def resolve_feed_token(secret: str) -> FeedToken | None:
-    """The live token behind a secret, or None (unknown and revoked look the same)."""
-    if not secret or len(secret) > 100:
-        return None
-    token = db.session.scalar(
-        db.select(FeedToken).where(FeedToken.token_hash == hash_feed_token(secret))
-    )
-    if token is None or token.revoked_at is not None:
-        return None
-    owner = token.specialist or token.board
-    if owner is None or not owner.active:
-        return None
-    return token
-
-
 def feed_window(now: datetime) -> tuple[datetime, datetime]:
     """30 days back to a year ahead, from the start of today (UTC) so it moves once a day."""
     start_of_day = datetime(now.year, now.month, now.day, tzinfo=UTC)
@@ -320,7 +305,6 @@ def feed_validator(link: FeedLink, entries: list[FeedEntry], now: datetime) -> s
         FEED_FORMAT,
         "specialist" if link.specialist_id is not None else "board",
         str(link.owner_id),
-        str(link.token_id),
         link.token_hash,  # each link's attendance URLs carry its own secret
         str(link.owner_version),
         window_start.date().isoformat(),

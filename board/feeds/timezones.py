@@ -101,13 +101,6 @@ def yearly_rules(zone: ZoneInfo, years: range) -> list[Transition] | None:
     return reference
 
 
-def format_offset(offset: timedelta) -> str:
-    """+HHMM as VTIMEZONE wants it (seconds dropped; no zone in use has them)."""
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
-
-
 @lru_cache(maxsize=64)
 def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
     """A VTIMEZONE for `tzid` valid for events between `first_year` and `last_year`."""

@@ -153,10 +153,11 @@ def attendance(secret: str, session_id: int):
     """Confirm or decline one session; a GET only shows the page, the answer is a POST."""
     if limiter.blocked(request.remote_addr or "?"):
         return too_many()
-    token = services.resolve_feed_token(secret)
+    link = services.resolve_feed_link(secret, utcnow())
     session = db.session.get(BoardSession, session_id)
-    if token is None or token.specialist_id is None or session is None:
+    if link is None or link.specialist_id is None or session is None:
         return not_found()
+    token = db.session.get(FeedToken, link.token_id)
     if session.board_id not in token.specialist.board_ids:
         return not_found()
     form = AttendanceForm()

@@ -11,7 +11,8 @@ from board.meetings.models import Concordance, MeetingOutcome
 from board.schedule.models import AttendanceAnswer, SessionAttendance
 from board.sessions.models import BoardSession, SessionStatus
 from board.sessions.services import expected_attendees, update_session
-from board.specialists.models import Specialist, board_memberships
+from board.specialists.models import Specialist
+from board.specialists.services import list_specialists
 
 OUTCOME_FIELDS = (
     "discussed",
@@ -45,14 +46,8 @@ def list_outcomes(session: BoardSession) -> dict[int, MeetingOutcome]:
 
 def list_members(session: BoardSession) -> list[Specialist]:
     """The board's active members, by specialty then name."""
-    return list(
-        db.session.scalars(
-            db.select(Specialist)
-            .join(board_memberships, board_memberships.c.specialist_id == Specialist.id)
-            .where(board_memberships.c.board_id == session.board_id, Specialist.active.is_(True))
-            .order_by(Specialist.specialty_code, Specialist.name)
-        )
-    )
+    members = list_specialists(board_id=session.board_id, active=True)
+    return sorted(members, key=lambda member: (member.specialty_code, member.name))
 
 
 def list_attendance(session: BoardSession) -> dict[int, SessionAttendance]:

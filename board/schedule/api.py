@@ -5,9 +5,11 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from board.accounts.permissions import EVERYONE, STAFF, require_roles
+from board.cases.services import get_case
 from board.common.http import json_response
 from board.extensions import db
 from board.schedule import services
+from board.schedule.models import ScheduleRun
 from board.schedule.schemas import (
     PlacementOut,
     RunOut,
@@ -36,7 +38,7 @@ def list_runs():
 @blueprint.response(200, RunWithChangesOut)
 def get_run(run_id: int):
     """One run with every change it proposed or applied."""
-    return json_response(run_with_changes_out.dump(db.get_or_404(services.ScheduleRun, run_id)))
+    return json_response(run_with_changes_out.dump(db.get_or_404(ScheduleRun, run_id)))
 
 
 @blueprint.route("/schedule/runs", methods=["POST"])
@@ -55,5 +57,5 @@ def request_run(data):
 @blueprint.response(200, PlacementOut)
 def get_placement(case_id: int):
     """Where the case is placed and why, or why it is not placed yet."""
-    case = services.require_case(case_id)
+    case = get_case(case_id)
     return json_response(placement_out.dump(services.get_case_placement(case)))

@@ -1,7 +1,6 @@
 """The timed rules around an agenda: records cutoffs, publication at freeze time, reminders."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -12,17 +11,14 @@ from board.common.models import utcnow
 from board.extensions import db
 from board.notifications.services import notify, notify_coordinators
 from board.sessions.models import BoardSession, SessionStatus
-from board.sessions.services import session_local_date
-from scheduling import holiday_dates, records_cutoff
+from board.sessions.services import configured_holidays, local_date, session_local_date
+from scheduling import records_cutoff
 
 
 def cutoff_for(session: BoardSession):
     """The last day records may arrive for this session (board lead time, business days)."""
     day = session_local_date(session)
-    config = current_app.config
-    days_off = holiday_dates(
-        config["HOLIDAY_COUNTRY"], {day.year - 1, day.year}, config["HOLIDAY_SUBDIVISION"]
-    )
+    days_off = configured_holidays(day.year - 1, day.year)
     return records_cutoff(day, session.board.records_lead_business_days, days_off)
 
 
@@ -46,7 +42,7 @@ def enforce_records_cutoffs(now: datetime | None = None) -> dict:
         case, session = item.case, item.session
         if case.records_complete and case.insurer_notice_satisfied:
             continue
-        local_today = now.astimezone(ZoneInfo(session.board.time_zone)).date()
+        local_today = local_date(now, session.board.time_zone)
         cutoff = cutoff_for(session)
         if local_today <= cutoff:
             continue
@@ -115,7 +111,7 @@ def send_records_reminders(now: datetime | None = None) -> int:
         if not missing:
             continue
         cutoff = cutoff_for(item.session)
-        local_today = now.astimezone(ZoneInfo(item.session.board.time_zone)).date()
+        local_today = local_date(now, item.session.board.time_zone)
         if not (local_today <= cutoff <= local_today + lead):
             continue
         kinds = ", ".join(record.kind.value.replace("_", " ") for record in missing)

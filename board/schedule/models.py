@@ -1,6 +1,7 @@
 """Records of engine runs, of background job firings, and of attendance answers."""
 
 import enum
+import json
 from datetime import datetime
 
 from sqlalchemy import Boolean, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -47,6 +48,10 @@ class ScheduleRun(db.Model):
     error: Mapped[str] = mapped_column(Text, default="", nullable=False)
     # The changes as JSON text: what moved where and why; shown to coordinators.
     changes_json: Mapped[str] = mapped_column(Text, default="[]", nullable=False)
+
+    @property
+    def changes(self) -> list[dict]:
+        return json.loads(self.changes_json)
 
 
 class CasePlacementNote(db.Model):

@@ -1,7 +1,5 @@
 """Engine runs and placements, as the API shows them."""
 
-import json
-
 from marshmallow import Schema, fields
 
 from board.schedule.models import RunOutcome
@@ -42,10 +40,7 @@ class RunOut(Schema):
 
 
 class RunWithChangesOut(RunOut):
-    changes = fields.Method("dump_changes", metadata={"description": "Each case's change"})
-
-    def dump_changes(self, run) -> list:
-        return json.loads(run.changes_json)
+    changes = fields.List(fields.Nested(RunChange), metadata={"description": "Each case's change"})
 
 
 class PlacedSessionOut(Schema):

@@ -8,7 +8,6 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -16,10 +15,9 @@ from board.agendas.models import AgendaItem
 from board.agendas.services import describe, move_item, place_case, remove_item
 from board.boards.models import Board
 from board.cases.models import Case, CaseStatus, InsurerNotice
-from board.common.errors import NotFound
 from board.common.models import utcnow
 from board.extensions import db
-from board.schedule.models import (  # noqa: F401 - ScheduleRun is used by the API too
+from board.schedule.models import (
     AttendanceAnswer,
     CasePlacementNote,
     RunOutcome,
@@ -27,6 +25,7 @@ from board.schedule.models import (  # noqa: F401 - ScheduleRun is used by the A
     SessionAttendance,
 )
 from board.sessions.models import BoardSession, SessionStatus
+from board.sessions.services import attending_members
 from board.specialists.models import Specialist, board_memberships
 from scheduling import Blocker, CaseDemand, Plan, Policy, SessionSlot, plan_schedule
 
@@ -123,11 +122,8 @@ def available_specialists(
     session: BoardSession, members: list[Specialist], declined: set[int]
 ) -> dict[str, frozenset[int]]:
     """Specialty → members who can attend: not away that day and not declined."""
-    day = session.starts_at.astimezone(ZoneInfo(session.board.time_zone)).date()
     by_specialty: dict[str, set[int]] = {}
-    for person in members:
-        if person.id in declined or person.is_away_on(day):
-            continue
+    for person in attending_members(session, members, declined):
         by_specialty.setdefault(person.specialty_code, set()).add(person.id)
     return {code: frozenset(ids) for code, ids in by_specialty.items()}
 
@@ -242,17 +238,32 @@ def apply_plan(plan: Plan, snapshot: Snapshot, run: ScheduleRun, dry_run: bool) 
             db.select(BoardSession).where(BoardSession.id.in_(snapshot.session_ids))
         )
     }
-    for case_id, target_id in sorted(plan.placements.items()):
-        # Re-read the rows: on PostgreSQL a coordinator may have committed since the engine read.
-        case = db.session.get(Case, case_id, populate_existing=True)
-        item = db.session.scalar(
+    # Re-read the rows in two queries: on PostgreSQL a coordinator may have committed since the
+    # engine read them. A commit after this read still fails the flush (version check).
+    items = {
+        item.case_id: item
+        for item in db.session.scalars(
             db.select(AgendaItem)
-            .where(AgendaItem.case_id == case_id, AgendaItem.session_id.in_(snapshot.session_ids))
+            .where(AgendaItem.session_id.in_(snapshot.session_ids))
             .execution_options(populate_existing=True)
         )
+    }
+    moves = {
+        case_id: target_id
+        for case_id, target_id in plan.placements.items()
+        if target_id != (items[case_id].session_id if case_id in items else None)
+    }
+    cases = {
+        case.id: case
+        for case in db.session.scalars(
+            db.select(Case)
+            .where(Case.id.in_(list(moves)))
+            .execution_options(populate_existing=True)
+        )
+    }
+    for case_id, target_id in sorted(moves.items()):
+        case, item = cases[case_id], items.get(case_id)
         current_id = item.session_id if item else None
-        if target_id == current_id:
-            continue
         change = {
             "case_id": case_id,
             "reference": case.reference,
@@ -385,11 +396,3 @@ def get_case_placement(case: Case) -> dict:
     else:
         placement["reason"] = "The scheduler has not considered this case yet."
     return placement
-
-
-def require_case(case_id: int) -> Case:
-    """The case with this id, or 404."""
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"No case {case_id}.")
-    return case

@@ -1,9 +1,9 @@
 """Creating, changing and generating sessions."""
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
 from dateutil.rrule import rrulestr
 from flask import current_app
 
@@ -12,6 +12,7 @@ from board.common.errors import Conflict, NotFound, ValidationFailed, field_erro
 from board.common.models import utcnow
 from board.extensions import db
 from board.sessions.models import BoardSession, SessionStatus
+from scheduling import holiday_dates
 
 # Changes a calendar subscriber sees (the event shows "n of m minutes"); each bumps SEQUENCE.
 VISIBLE_FIELDS = (
@@ -127,7 +128,7 @@ def generate_sessions(board: Board, first_day: date, weeks: int) -> list[BoardSe
     """
     zone = ZoneInfo(board.time_zone)
     last_day = first_day + timedelta(weeks=weeks)
-    days_off = public_holidays(first_day.year, last_day.year)
+    days_off = configured_holidays(*range(first_day.year, last_day.year + 1))
     existing = set(
         db.session.scalars(
             db.select(BoardSession.occurrence_key).where(
@@ -163,24 +164,32 @@ def generate_sessions(board: Board, first_day: date, weeks: int) -> list[BoardSe
     return created
 
 
-def public_holidays(first_year: int, last_year: int) -> holidays.HolidayBase:
-    """The configured country's (and region's) public holidays."""
-    return holidays.country_holidays(
-        current_app.config["HOLIDAY_COUNTRY"],
-        subdiv=current_app.config["HOLIDAY_SUBDIVISION"],
-        years=range(first_year, last_year + 1),
-    )
+def configured_holidays(*years: int) -> frozenset[date]:
+    """The configured country's (and region's) public holidays in the given years."""
+    config = current_app.config
+    return holidays_in(config["HOLIDAY_COUNTRY"], config["HOLIDAY_SUBDIVISION"], frozenset(years))
+
+
+@lru_cache(maxsize=32)
+def holidays_in(country: str, subdivision: str | None, years: frozenset[int]) -> frozenset[date]:
+    """Cached: cutoff checks ask for the same years once per agenda item."""
+    return holiday_dates(country, years, subdivision)
+
+
+def local_date(instant: datetime, time_zone: str) -> date:
+    """The calendar day an instant falls on in a board's time zone."""
+    return instant.astimezone(ZoneInfo(time_zone)).date()
 
 
 def session_local_date(session: BoardSession) -> date:
     """The calendar day of a session in its board's time zone."""
-    return session.starts_at.astimezone(ZoneInfo(session.board.time_zone)).date()
+    return local_date(session.starts_at, session.board.time_zone)
 
 
 def expected_attendees(session: BoardSession) -> list:
     """Active board members not away that day and not having declined the session."""
     from board.schedule.models import AttendanceAnswer, SessionAttendance
-    from board.specialists.models import Specialist, board_memberships
+    from board.specialists.services import list_specialists
 
     declined = set(
         db.session.scalars(
@@ -190,12 +199,12 @@ def expected_attendees(session: BoardSession) -> list:
             )
         )
     )
-    members = db.session.scalars(
-        db.select(Specialist)
-        .join(board_memberships, board_memberships.c.specialist_id == Specialist.id)
-        .where(board_memberships.c.board_id == session.board_id, Specialist.active.is_(True))
-        .order_by(Specialist.name)
-    ).all()
+    members = list_specialists(board_id=session.board_id, active=True)
+    return attending_members(session, members, declined)
+
+
+def attending_members(session: BoardSession, members: list, declined: set[int]) -> list:
+    """The members who can attend: not away on the session's day, not having declined it."""
     day = session_local_date(session)
     return [m for m in members if m.id not in declined and not m.is_away_on(day)]
 

@@ -7,7 +7,7 @@ from board.accounts.permissions import STAFF, require_roles
 from board.boards.models import Board
 from board.boards.schemas import board_in, board_patch
 from board.boards.services import create_board, list_boards, update_board
-from board.common.errors import StaleVersion, ValidationFailed
+from board.common.errors import ValidationFailed
 from board.extensions import db
 from board.feeds.services import (
     get_feed_token,
@@ -16,7 +16,7 @@ from board.feeds.services import (
     revoke_feed_token,
     rotate_feed_token,
 )
-from board.ui.forms import STALE_MESSAGE, check_version, form_data, load_form
+from board.ui.forms import STALE_MESSAGE, form_data, load_form, save_form
 from board.ui.specialists import feed_label, run_page_action
 from board.ui.views import blueprint
 from board.vocabulary.models import DiseaseSite, Specialty
@@ -81,25 +81,19 @@ def board_new():
 def board_edit(board_id: int):
     """Change a board; a form built from an older version saves nothing."""
     board = db.get_or_404(Board, board_id)
-    errors: dict = {}
-    stale, status = False, 200
-    if request.method == "POST":
-        try:
-            check_version(board)
-            update_board(board, load_form(board_patch, form_data(board_patch, request.form)))
-            db.session.commit()
-        except StaleVersion:
-            db.session.rollback()
-            stale, status = True, 412
-        except ValidationFailed as error:
-            db.session.rollback()
-            errors, status = error.details, 422
-        else:
-            flash(f"{board.name} saved.")
-            return redirect(url_for("ui.board_list"))
-        board = db.session.get(Board, board_id)
-    values = form_values() if request.method == "POST" else board_values(board)
-    return render_board(board, status, form=values, errors=errors, stale=stale)
+    if request.method == "GET":
+        return render_board(board, form=board_values(board))
+    result = save_form(
+        board,
+        lambda: update_board(board, load_form(board_patch, form_data(board_patch, request.form))),
+    )
+    if result.saved:
+        flash(f"{board.name} saved.")
+        return redirect(url_for("ui.board_list"))
+    board = db.session.get(Board, board_id)
+    return render_board(
+        board, result.status, form=form_values(), errors=result.errors, stale=result.stale
+    )
 
 
 def render_board(

@@ -1,7 +1,5 @@
 """Case intake, the case list and the case page with its records, notice and placement."""
 
-import json
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -20,14 +18,22 @@ from board.cases.models import (
     Sex,
 )
 from board.cases.schemas import case_in, case_patch
-from board.common.errors import Conflict, DomainError, StaleVersion, ValidationFailed
+from board.common.errors import DomainError, StaleVersion, ValidationFailed
 from board.common.validation import today
 from board.extensions import db
 from board.meetings.models import MeetingOutcome
 from board.schedule.services import get_case_placement, run_assignment
 from board.sessions.models import BoardSession
 from board.specialists.services import list_specialists
-from board.ui.forms import STALE_MESSAGE, check_version, form_data, load_form, typed_values
+from board.ui.forms import (
+    STALE_MESSAGE,
+    SaveResult,
+    check_version,
+    form_data,
+    load_form,
+    save_form,
+    typed_values,
+)
 from board.ui.views import blueprint
 from board.vocabulary.models import DiseaseSite, Specialty
 
@@ -120,41 +126,29 @@ def case_new():
 def case_edit(case_id: int):
     """Change a case's fields; a form built from an older version saves nothing."""
     case = db.get_or_404(Case, case_id)
-    errors: dict = {}
-    stale = False
-    status = 200
+    result, form = SaveResult(), form_values(case)
     if request.method == "POST":
-        try:
-            check_version(case)
-            data = form_data(case_patch, request.form)
-            services.update_case(case, load_form(case_patch, data))
-            db.session.commit()
-        except StaleVersion:
-            db.session.rollback()
-            stale, status = True, 412
-        except ValidationFailed as error:
-            db.session.rollback()
-            errors, status = error.details, 422
-        except Conflict as error:
-            db.session.rollback()
-            errors, status = {"_schema": [error.message]}, 409
-        else:
+        result = save_form(
+            case,
+            lambda: services.update_case(
+                case, load_form(case_patch, form_data(case_patch, request.form))
+            ),
+        )
+        if result.saved:
             flash(f"Case {case.reference} saved.")
             return redirect(url_for("ui.case_page", case_id=case.id))
         case = db.session.get(Case, case_id)
-    form = (
-        typed_values(request.form, LIST_FIELDS) if request.method == "POST" else form_values(case)
-    )
+        form = typed_values(request.form, LIST_FIELDS)
     return render_template(
         "cases/form.html",
         case=case,
         form=form,
-        errors=errors,
-        stale=stale,
+        errors=result.errors,
+        stale=result.stale,
         stale_message=STALE_MESSAGE,
-        current=form_values(case) if stale else None,
+        current=form_values(case) if result.stale else None,
         **choices(),
-    ), status
+    ), result.status
 
 
 def form_values(case: Case) -> dict:
@@ -340,7 +334,7 @@ def find_session(case_id: int):
     """Ask the engine, without changing anything, where this case would go."""
     db.get_or_404(Case, case_id)
     run = run_assignment("find_session", dry_run=True, user_id=current_user.id)
-    change = next((row for row in json.loads(run.changes_json) if row["case_id"] == case_id), None)
+    change = next((row for row in run.changes if row["case_id"] == case_id), None)
     proposal = {"run_id": run.id, "change": change, "session": None}
     if change and change.get("to_session_id"):
         proposal["session"] = db.session.get(BoardSession, change["to_session_id"])

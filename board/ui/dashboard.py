@@ -2,9 +2,8 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func
 
@@ -21,9 +20,9 @@ from board.schedule.housekeeping import cutoff_for
 from board.schedule.models import CasePlacementNote
 from board.schedule.services import list_runs, run_assignment
 from board.sessions.models import BoardSession
-from board.sessions.services import list_sessions
+from board.sessions.services import configured_holidays, list_sessions, local_date
 from board.ui.views import blueprint
-from scheduling import holiday_dates, records_cutoff
+from scheduling import records_cutoff
 
 SESSIONS_PER_BOARD = 3
 # A record still missing this long after it was asked for needs chasing (case on no agenda).
@@ -96,11 +95,8 @@ class OverdueRecord:
 
 def cutoff_is_near(session: BoardSession, cutoff: date, now: datetime) -> bool:
     """Whether the session's records cutoff has passed or is a few business days away."""
-    local_today = now.astimezone(ZoneInfo(session.board.time_zone)).date()
-    config = current_app.config
-    days_off = holiday_dates(
-        config["HOLIDAY_COUNTRY"], {cutoff.year - 1, cutoff.year}, config["HOLIDAY_SUBDIVISION"]
-    )
+    local_today = local_date(now, session.board.time_zone)
+    days_off = configured_holidays(cutoff.year - 1, cutoff.year)
     return local_today >= records_cutoff(cutoff, CUTOFF_WARNING_BUSINESS_DAYS, days_off)
 
 

@@ -1,10 +1,14 @@
 """Reading browser forms with the API's own schemas, so both accept exactly the same input."""
 
+import dataclasses
+from collections.abc import Callable
+
 from flask import request
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
-from board.common.errors import StaleVersion, ValidationFailed
+from board.common.errors import Conflict, StaleVersion, ValidationFailed
+from board.extensions import db
 
 
 def form_data(schema: Schema, form: MultiDict, skip: tuple[str, ...] = ()) -> dict:
@@ -68,6 +72,37 @@ def check_version(row) -> None:
     """Refuse a form built from an older version of the row."""
     if seen_version() != row.version:
         raise StaleVersion(current_version=row.version)
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveResult:
+    """How a form save ended: saved, or refused with the page status and field messages."""
+
+    status: int = 200
+    errors: dict = dataclasses.field(default_factory=dict)
+    stale: bool = False
+
+    @property
+    def saved(self) -> bool:
+        return self.status == 200
+
+
+def save_form(row, change: Callable[[], object]) -> SaveResult:
+    """Check the form's version of `row`, apply `change` and commit; a refusal writes nothing."""
+    try:
+        check_version(row)
+        change()
+        db.session.commit()
+    except StaleVersion:
+        db.session.rollback()
+        return SaveResult(412, stale=True)
+    except ValidationFailed as error:
+        db.session.rollback()
+        return SaveResult(422, error.details)
+    except Conflict as error:
+        db.session.rollback()
+        return SaveResult(409, {"_schema": [error.message]})
+    return SaveResult()
 
 
 def is_fetch() -> bool:

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from board.accounts.permissions import EVERYONE, STAFF, is_staff, require_roles
 from board.boards.services import list_boards
-from board.common.errors import DomainError, StaleVersion, ValidationFailed
+from board.common.errors import DomainError, ValidationFailed
 from board.extensions import db
 from board.feeds.services import (
     get_feed_token,
@@ -22,7 +22,7 @@ from board.specialists.services import (
     remove_time_off,
     update_specialist,
 )
-from board.ui.forms import STALE_MESSAGE, check_version, form_data, load_form
+from board.ui.forms import STALE_MESSAGE, form_data, load_form, save_form
 from board.ui.views import blueprint
 from board.vocabulary.models import DiseaseSite, Specialty
 
@@ -97,21 +97,21 @@ def specialist_save(specialist_id: int):
         boards=request.form.getlist("boards"),
         active="active" in request.form,
     )
-    try:
-        check_version(specialist)
-        update_specialist(
+    result = save_form(
+        specialist,
+        lambda: update_specialist(
             specialist, load_form(specialist_patch, form_data(specialist_patch, request.form))
-        )
-        db.session.commit()
-    except StaleVersion:
-        db.session.rollback()
+        ),
+    )
+    if result.stale:
         fresh = db.session.get(Specialist, specialist_id)
         typed["version"] = fresh.version
         return render_specialist(fresh, 412, message=STALE_MESSAGE, form=typed)
-    except ValidationFailed as error:
-        db.session.rollback()
+    if not result.saved:
         fresh = db.session.get(Specialist, specialist_id)
-        return render_specialist(fresh, 422, error.details, "Nothing was saved.", form=typed)
+        return render_specialist(
+            fresh, result.status, result.errors, "Nothing was saved.", form=typed
+        )
     flash(f"{specialist.name} saved.")
     return redirect(url_for("ui.specialist_page", specialist_id=specialist_id))
 

@@ -15,16 +15,6 @@ def seed_vocabularies() -> None:
     db.session.flush()
 
 
-def get_specialty_names() -> dict[str, str]:
-    """Map every specialty code to its display name."""
-    return dict(db.session.execute(db.select(Specialty.code, Specialty.name)).all())
-
-
-def get_site_names() -> dict[str, str]:
-    """Map every disease-site code to its display name."""
-    return dict(db.session.execute(db.select(DiseaseSite.code, DiseaseSite.name)).all())
-
-
 VOCABULARIES = {"specialties": Specialty, "disease-sites": DiseaseSite}
 
 
