@@ -2,6 +2,8 @@
 
 from flask import Flask
 
+import board.models  # noqa: F401 - registers every table before queries or migrations
+from board import accounts, api, cli, database, errors, logs, pages, security
 from board.config import load_config
 
 
@@ -9,10 +11,6 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the Flask application: configuration, then one register step per concern."""
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     load_config(app, config)
-
-    import board.models  # noqa: F401 - registers every table before queries or migrations
-    from board import accounts, api, cli, database, errors, logs, pages, security
-
     logs.register_logging(app)
     database.register_database(app)
     security.register_security(app)

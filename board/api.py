@@ -4,6 +4,16 @@ from flask import Flask
 from flask_smorest import Api
 from marshmallow import Schema, fields
 
+from board.accounts.api import blueprint as tokens
+from board.boards.api import blueprint as boards
+from board.cases.api import blueprint as cases
+from board.feeds.api import blueprint as feeds
+from board.notifications.api import blueprint as notifications
+from board.planning.api import blueprint as schedule
+from board.sessions.api import blueprint as sessions
+from board.specialists.api import blueprint as specialists
+from board.vocabulary.api import blueprint as vocabulary
+
 
 class ErrorBody(Schema):
     code = fields.String(metadata={"description": "Machine-readable error code"})
@@ -26,16 +36,6 @@ api = BoardApi()
 
 def register_api(app: Flask) -> None:
     """Bind the API and register one blueprint per domain."""
-    from board.accounts.api import blueprint as tokens
-    from board.boards.api import blueprint as boards
-    from board.cases.api import blueprint as cases
-    from board.feeds.api import blueprint as feeds
-    from board.notifications.api import blueprint as notifications
-    from board.schedule.api import blueprint as schedule
-    from board.sessions.api import blueprint as sessions
-    from board.specialists.api import blueprint as specialists
-    from board.vocabulary.api import blueprint as vocabulary
-
     api.init_app(app)
     for blueprint in (
         boards,

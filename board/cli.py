@@ -1,16 +1,30 @@
 """`flask --app wsgi board ...` commands."""
 
+import logging
 import os
+import signal
+import subprocess
 import sys
+import threading
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask.logging import default_handler
 from flask_migrate import upgrade
 
-from board.accounts.services import create_api_token, create_user, get_user_by_email
+from board.accounts.models import ApiToken
+from board.accounts.services import (
+    create_api_token,
+    create_user,
+    get_user_by_email,
+    revoke_api_token,
+)
 from board.common.errors import ValidationFailed
+from board.demo.seed import DEMO_LOGINS, database_is_empty, seed_demo
 from board.extensions import db
+from board.jobs.process import run_scheduler_process
+from board.specialists.models import Specialist
 
 board_cli = AppGroup("board", help="Tumor-board service commands.")
 
@@ -23,7 +37,17 @@ board_cli = AppGroup("board", help="Tumor-board service commands.")
 def create_user_command(email: str, role: str, password: str, name: str) -> None:
     """Add a user who can log in."""
     try:
-        user = create_user(email, role, password, name=name)
+        # A specialist's login is linked to the directory entry with the same email.
+        specialist_id = (
+            db.session.scalar(
+                db.select(Specialist.id).where(
+                    db.func.lower(Specialist.email) == email.strip().lower()
+                )
+            )
+            if role == "specialist"
+            else None
+        )
+        user = create_user(email, role, password, name=name, specialist_id=specialist_id)
     except ValidationFailed as error:
         for field, messages in error.details.items():
             click.echo(f"{field}: {' '.join(messages)}", err=True)
@@ -51,9 +75,6 @@ def create_token_command(email: str, scope: str, label: str) -> None:
 @click.argument("prefix")
 def revoke_token_command(prefix: str) -> None:
     """Revoke every live token starting with PREFIX (the first 10 characters are shown)."""
-    from board.accounts.models import ApiToken
-    from board.accounts.services import revoke_api_token
-
     tokens = db.session.scalars(
         db.select(ApiToken).where(ApiToken.prefix == prefix[:10], ApiToken.revoked_at.is_(None))
     ).all()
@@ -69,8 +90,6 @@ def revoke_token_command(prefix: str) -> None:
 @board_cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Load realistic demo data (boards, specialists, sessions, cases) into an empty database."""
-    from board.demo.seed import database_is_empty, seed_demo
-
     if not database_is_empty():
         click.echo("The database already has boards; demo data not loaded.")
         return
@@ -82,8 +101,6 @@ def seed_demo_command() -> None:
 @board_cli.command("setup-demo")
 def setup_demo_command() -> None:
     """Migrate the database and load the demo data when it is empty."""
-    from board.demo.seed import DEMO_LOGINS, database_is_empty, seed_demo
-
     upgrade()
     if database_is_empty():
         click.echo(seed_demo())
@@ -96,19 +113,9 @@ def setup_demo_command() -> None:
 @board_cli.command("scheduler")
 def scheduler_command() -> None:
     """Run the background scheduler; start as many as you like, exactly one leads."""
-    import logging
-    import signal
-    import threading
-
-    from flask import current_app
-
-    from board.schedule.process import run_scheduler_process
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # The root handler above prints everything once; Flask's own would print it twice.
-    from flask.logging import default_handler
-
     current_app.logger.removeHandler(default_handler)
     stop = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -122,8 +129,6 @@ def scheduler_command() -> None:
 @click.option("--with-scheduler/--without-scheduler", default=True)
 def serve_command(bind: str, workers: int, with_scheduler: bool) -> None:
     """Run the web server (gunicorn) and, beside it, the scheduler process."""
-    import subprocess
-
     db.engine.dispose()
     if with_scheduler:
         flask = os.path.join(os.path.dirname(sys.executable), "flask")

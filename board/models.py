@@ -5,15 +5,11 @@ from board.agendas.models import AgendaItem
 from board.boards.models import Board
 from board.cases.models import Case, RecordItem, StatusChange
 from board.feeds.models import FeedToken
+from board.jobs.models import JobFiring
 from board.meetings.models import MeetingOutcome
 from board.notifications.models import Notification
-from board.schedule.models import (
-    CasePlacementNote,
-    JobFiring,
-    ScheduleRun,
-    SessionAttendance,
-)
-from board.sessions.models import BoardSession
+from board.planning.models import CasePlacementNote, ScheduleRun
+from board.sessions.models import BoardSession, SessionAttendance
 from board.specialists.models import Specialist, TimeOff
 from board.vocabulary.models import DiseaseSite, Specialty
 

@@ -25,7 +25,7 @@ from board.cases.models import (
     Sex,
 )
 from board.cases.services import submit_case
-from board.common.validation import today
+from board.common.time import today
 from board.extensions import db
 from board.sessions.services import generate_sessions
 from board.specialists.services import create_specialist

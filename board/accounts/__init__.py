@@ -1,16 +1,16 @@
 """Accounts: users, roles, login and integration tokens."""
 
-from flask import Flask, g, request
+from flask import Flask, g, redirect, request, url_for
 
+from board.accounts import views
 from board.accounts.models import ApiToken, User
 from board.accounts.services import get_user_for_token
+from board.errors import error_response
 from board.extensions import db, login_manager
 
 
 def register_accounts(app: Flask) -> None:
     """Flask-Login for browsers, bearer tokens for integrations, the login pages."""
-    from board.accounts import views
-
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please log in to continue."
@@ -38,10 +38,6 @@ def register_accounts(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        from flask import redirect, url_for
-
-        from board.errors import error_response
-
         if request.path.startswith("/api/"):
             return error_response(
                 401,

@@ -1,27 +1,31 @@
 """Users, their roles, and integration API tokens."""
 
-import enum
 import hashlib
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from board.common.models import Timestamped, UTCDateTime, Versioned, enum_values, utcnow
+from board.common.enums import LabelledEnum, stored_enum
+from board.common.models import Timestamped, UTCDateTime, Versioned
+from board.common.time import utcnow
 from board.extensions import db
-from board.specialists.models import Specialist
+
+if TYPE_CHECKING:  # the relationship is named as a string, so accounts imports no domain
+    from board.specialists.models import Specialist
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     SPECIALIST = "specialist"
 
 
-class TokenScope(enum.StrEnum):
+class TokenScope(LabelledEnum):
     # A read token only reads and never sees patient-identifying fields.
     READ = "read"
     # A write token acts with its owner's role.
@@ -35,13 +39,11 @@ class User(UserMixin, Versioned, Timestamped, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(120), default="", nullable=False)
     password_hash: Mapped[str] = mapped_column(String(256), nullable=False)
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, values_callable=enum_values), nullable=False
-    )
+    role: Mapped[Role] = mapped_column(stored_enum(Role, length=20), nullable=False)
     specialist_id: Mapped[int | None] = mapped_column(ForeignKey("specialists.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
-    specialist: Mapped[Specialist | None] = relationship()
+    specialist: Mapped["Specialist | None"] = relationship("Specialist")
 
     @property
     def is_active(self) -> bool:
@@ -66,7 +68,7 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, nullable=False)
     label: Mapped[str] = mapped_column(String(120), default="", nullable=False)
     scope: Mapped[TokenScope] = mapped_column(
-        Enum(TokenScope, native_enum=False, length=10, values_callable=enum_values),
+        stored_enum(TokenScope, length=10),
         nullable=False,
     )
     # SHA-256 suffices: the token is 256 random bits, so there is nothing to brute-force.

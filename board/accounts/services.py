@@ -6,9 +6,8 @@ from sqlalchemy import func
 
 from board.accounts.models import ApiToken, Role, TokenScope, User, hash_token
 from board.common.errors import NotFound, ValidationFailed, field_error
-from board.common.models import utcnow
+from board.common.time import utcnow
 from board.extensions import db
-from board.specialists.models import Specialist
 
 TOKEN_PREFIX = "tb_"
 
@@ -32,10 +31,7 @@ def create_user(
     if len(password) < 10:
         errors["password"] = ["Use at least 10 characters."]
     if role == Role.SPECIALIST and specialist_id is None:
-        specialist = db.session.scalar(db.select(Specialist).where(Specialist.email == email))
-        specialist_id = specialist.id if specialist else None
-        if specialist_id is None:
-            errors["specialist_id"] = ["A specialist user must be linked to a specialist."]
+        errors["specialist_id"] = ["A specialist user must be linked to a specialist."]
     if errors:
         raise ValidationFailed(errors)
     user = User(email=email, role=Role(role), name=name, specialist_id=specialist_id)

@@ -48,4 +48,4 @@ def safe_next(target: str | None) -> str:
         and "//" not in target
     ):
         return target
-    return url_for("pages.home")
+    return url_for("dashboard.home")

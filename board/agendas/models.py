@@ -6,7 +6,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from board.cases.models import Case
-from board.common.models import UTCDateTime, Versioned, utcnow
+from board.common.models import UTCDateTime, Versioned
+from board.common.time import utcnow
 from board.extensions import db
 from board.sessions.models import BoardSession
 

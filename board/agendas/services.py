@@ -1,13 +1,23 @@
 """Placing cases on agendas, moving and removing them, and publishing an agenda."""
 
+from datetime import timedelta
+
 from board.agendas.models import AgendaItem
 from board.cases.models import Case, CaseStatus
 from board.cases.services import transition_case
-from board.common.errors import Conflict
-from board.common.models import utcnow
+from board.common.errors import Conflict, NotFound, field_error
+from board.common.signals import (
+    case_leaving_agendas,
+    case_shown_fields_changed,
+    session_changed,
+    site_renamed,
+)
+from board.common.time import utcnow
 from board.extensions import db
-from board.sessions.models import BoardSession, SessionStatus
-from board.sessions.services import mark_session_changed, session_local_date
+from board.notifications.services import notify
+from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
+from board.sessions.services import expected_attendees, session_local_date
+from board.specialists.services import list_specialists
 
 # Sessions whose agenda can still change (held sessions are history).
 OPEN_SESSION_STATUSES = (SessionStatus.PLANNED, SessionStatus.PUBLISHED)
@@ -48,36 +58,48 @@ def place_case(
     placed_by_user_id: int | None,
     reason: str = "",
     pinned: bool = False,
+    position: int | None = None,
 ) -> AgendaItem:
-    """Put a case at the end of a session's agenda and mark it scheduled."""
-    if session.status not in OPEN_SESSION_STATUSES:
-        raise Conflict(f"A {session.status.value} session's agenda cannot change.")
+    """Put a ready case on a session's agenda (at the end, or at `position`) and schedule it."""
+    require_open(session)
+    if case.status != CaseStatus.READY:
+        # Anything else would skip the status machine (records, insurer, a closed case).
+        raise Conflict(
+            f"Case {case.reference} is {case.status.label}: only ready cases can be placed."
+        )
     if get_open_item_for_case(case.id) is not None:
         raise Conflict("The case is already on an agenda; move it instead.")
-    last = db.session.scalar(
-        db.select(db.func.max(AgendaItem.position)).where(AgendaItem.session_id == session.id)
-    )
     item = AgendaItem(
         session=session,
         case=case,
-        position=(last or 0) + 1,
+        position=next_position(session),
         minutes=minutes_for(case, session),
         pinned=pinned,
         placed_by_user_id=placed_by_user_id,
         placed_at=utcnow(),
     )
     db.session.add(item)
-    if case.status == CaseStatus.READY:
-        transition_case(case, CaseStatus.SCHEDULED, reason or f"Placed on {describe(session)}")
-    mark_session_changed(session)
+    transition_case(case, CaseStatus.SCHEDULED, reason or f"Placed on {describe(session)}")
+    session_changed.send(session)
     db.session.flush()
+    if position:
+        ids = [other.id for other in list_agenda(session) if other.id != item.id]
+        ids.insert(max(position - 1, 0), item.id)
+        reorder_agenda(session, ids)
     return item
+
+
+def next_position(session: BoardSession) -> int:
+    """The position after the last item of the session's agenda."""
+    last = db.session.scalar(
+        db.select(db.func.max(AgendaItem.position)).where(AgendaItem.session_id == session.id)
+    )
+    return (last or 0) + 1
 
 
 def move_item(item: AgendaItem, session: BoardSession, placed_by_user_id: int | None) -> AgendaItem:
     """Move an agenda item to the end of another session's agenda."""
-    if session.status not in OPEN_SESSION_STATUSES:
-        raise Conflict(f"A {session.status.value} session's agenda cannot change.")
+    require_open(session)
     old_session = item.session
     last = db.session.scalar(
         db.select(db.func.max(AgendaItem.position)).where(AgendaItem.session_id == session.id)
@@ -87,8 +109,8 @@ def move_item(item: AgendaItem, session: BoardSession, placed_by_user_id: int | 
     item.minutes = minutes_for(item.case, session)
     item.placed_by_user_id = placed_by_user_id
     item.placed_at = utcnow()
-    mark_session_changed(old_session)
-    mark_session_changed(session)
+    session_changed.send(old_session)
+    session_changed.send(session)
     db.session.flush()
     renumber(old_session)
     return item
@@ -98,12 +120,12 @@ def remove_item(item: AgendaItem, reason: str) -> None:
     """Take a case off an agenda; a scheduled case goes back to ready (or awaiting records)."""
     session, case = item.session, item.case
     db.session.delete(item)
-    mark_session_changed(session)
+    session_changed.send(session)
     db.session.flush()
     renumber(session)
     if case.status == CaseStatus.SCHEDULED:
-        ready = case.records_complete and case.insurer_notice_satisfied
-        transition_case(case, CaseStatus.READY if ready else CaseStatus.AWAITING_RECORDS, reason)
+        target = CaseStatus.READY if case.is_ready else CaseStatus.AWAITING_RECORDS
+        transition_case(case, target, reason)
 
 
 def renumber(session: BoardSession) -> None:
@@ -119,7 +141,7 @@ def publish_agenda(session: BoardSession) -> BoardSession:
     if session.status != SessionStatus.PLANNED:
         raise Conflict(f"A {session.status.value} session cannot be published.")
     session.status = SessionStatus.PUBLISHED
-    mark_session_changed(session)
+    session_changed.send(session)
     db.session.flush()
     notify_attendees_of_publication(session)
     return session
@@ -127,12 +149,9 @@ def publish_agenda(session: BoardSession) -> BoardSession:
 
 def notify_attendees_of_publication(session: BoardSession) -> int:
     """Email every expected attendee the published agenda (references only, no patient data)."""
-    from board.notifications.services import notify
-    from board.sessions.services import expected_attendees
-
     lines = [
         f"{item.position}. {item.case.reference} · {item.case.site.name} · "
-        f"{item.case.opinion_kind.value.replace('_', ' ')} · {item.case.priority.value} · "
+        f"{item.case.opinion_kind.label} · {item.case.priority.value} · "
         f"{item.minutes} min"
         for item in list_agenda(session)
     ]
@@ -164,18 +183,6 @@ def describe(session: BoardSession) -> str:
     return f"{session.board.name} on {day:%a} {day.day} {day:%b}"
 
 
-def check_agenda_version(session: BoardSession, seen_version: int | None) -> None:
-    """Refuse an agenda edit made on an outdated view of the session.
-
-    Every visible agenda change (by a coordinator or the scheduler) bumps the session's
-    version, so the version the page was built from tells whether it is still current.
-    """
-    from board.common.errors import StaleVersion
-
-    if seen_version is None or seen_version != session.version:
-        raise StaleVersion(current_version=session.version)
-
-
 def require_open(session: BoardSession) -> None:
     """Held and cancelled sessions are history."""
     if session.status not in OPEN_SESSION_STATUSES:
@@ -184,8 +191,6 @@ def require_open(session: BoardSession) -> None:
 
 def get_item(session: BoardSession, item_id: int) -> AgendaItem:
     """One item of this session's agenda."""
-    from board.common.errors import NotFound
-
     item = db.session.get(AgendaItem, item_id)
     if item is None or item.session_id != session.id:
         raise NotFound("This case is no longer on this agenda.")
@@ -200,7 +205,7 @@ def reorder_agenda(session: BoardSession, item_ids: list[int]) -> list[AgendaIte
         raise Conflict("The agenda changed while you were reordering it.")
     for position, item_id in enumerate(item_ids, start=1):
         items[item_id].position = position
-    mark_session_changed(session)
+    session_changed.send(session)
     db.session.flush()
     return list_agenda(session)
 
@@ -218,20 +223,18 @@ def set_item_pinned(item: AgendaItem, pinned: bool) -> AgendaItem:
     """Pin an item so the scheduler never moves it, or release it."""
     require_open(item.session)
     item.pinned = pinned
-    mark_session_changed(item.session)
+    session_changed.send(item.session)
     db.session.flush()
     return item
 
 
 def set_item_minutes(item: AgendaItem, minutes: int) -> AgendaItem:
     """Change how long a case takes on this agenda."""
-    from board.common.errors import field_error
-
     require_open(item.session)
     if not 1 <= minutes <= 240:
         raise field_error("minutes", "Must be between 1 and 240 minutes.")
     item.minutes = minutes
-    mark_session_changed(item.session)
+    session_changed.send(item.session)
     db.session.flush()
     return item
 
@@ -257,9 +260,7 @@ def list_queue(session: BoardSession) -> list[Case]:
 
 def quorum_status(session: BoardSession, items: list[AgendaItem] | None = None) -> list[dict]:
     """For each specialty the board (or a listed case) needs: who is expected, away, declined."""
-    from board.schedule.models import AttendanceAnswer, SessionAttendance
     from board.sessions.services import session_local_date
-    from board.specialists.services import list_specialists
 
     needed = {specialty.code: specialty.name for specialty in session.board.required_specialties}
     for item in items if items is not None else list_agenda(session):
@@ -287,3 +288,34 @@ def quorum_status(session: BoardSession, items: list[AgendaItem] | None = None) 
         row["met"] = bool(row["expected"])
         rows.append(row)
     return rows
+
+
+@case_shown_fields_changed.connect
+def follow_case_change(case: Case, **_) -> None:
+    """The session whose agenda shows this case shows the change too."""
+    item = get_open_item_for_case(case.id)
+    if item is not None:
+        session_changed.send(item.session)
+
+
+@site_renamed.connect
+def follow_site_rename(site_code: str, **_) -> None:
+    """Calendar events list each case's site by name: bump every session that shows one."""
+    sessions = db.session.scalars(
+        db.select(BoardSession)
+        .join(AgendaItem, AgendaItem.session_id == BoardSession.id)
+        .join(Case, AgendaItem.case_id == Case.id)
+        .where(Case.site_code == site_code, BoardSession.starts_at > utcnow() - timedelta(days=31))
+        .distinct()
+    ).all()
+    for session in sessions:
+        session_changed.send(session)
+    db.session.flush()
+
+
+@case_leaving_agendas.connect
+def take_off_agenda(case: Case, target: CaseStatus, reason: str, **_) -> None:
+    """A case moving to a status without a place on an agenda leaves the one it is on."""
+    item = get_open_item_for_case(case.id)
+    if item is not None:
+        remove_item(item, reason or f"Case {target.label}")

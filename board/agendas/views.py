@@ -17,12 +17,13 @@ from board.accounts.permissions import (
     require_roles,
 )
 from board.agendas import services
-from board.cases.models import Case, CaseStatus
-from board.common.errors import Conflict, DomainError, StaleVersion
+from board.cases.models import Case
+from board.common.errors import NotFound, field_error
+from board.common.forms import is_fetch, perform
+from board.common.models import get_or_404
 from board.extensions import db
 from board.sessions.models import BoardSession
 from board.sessions.services import expected_attendees
-from board.ui.forms import is_fetch, seen_version
 
 blueprint = Blueprint("agendas", __name__)
 
@@ -68,14 +69,14 @@ def render_builder(
 @require_roles(*EVERYONE)
 def session_agenda(session_id: int):
     """One session's agenda: the builder for coordinators, read-only for specialists."""
-    return render_builder(db.get_or_404(BoardSession, session_id))
+    return render_builder(get_or_404(BoardSession, session_id))
 
 
 @blueprint.route("/sessions/<int:session_id>/agenda/print")
 @require_roles(*EVERYONE)
 def print_agenda(session_id: int):
     """A clean agenda for printing or saving as PDF."""
-    session = db.get_or_404(BoardSession, session_id)
+    session = get_or_404(BoardSession, session_id)
     return render_template(
         "agendas/print.html", attendees=expected_attendees(session), **builder_context(session)
     )
@@ -83,22 +84,15 @@ def print_agenda(session_id: int):
 
 def agenda_change(session_id: int, change, done: str):
     """Check the version the page saw, apply one change, commit, answer with the agenda."""
-    session = db.get_or_404(BoardSession, session_id)
-    try:
-        services.check_agenda_version(session, seen_version())
-        change(session)
-        db.session.commit()
-    except StaleVersion:
-        db.session.rollback()
+    session = get_or_404(BoardSession, session_id)
+    performed = perform(lambda: change(session), versioned=session)
+    if performed.refusal:
+        refusal = performed.refusal
+        message = RACE_MESSAGE if refusal.stale else refusal.message
+        if refusal.status == 422 and not refusal.stale:
+            message = " ".join((message, refusal.field_text))
         fresh = db.session.get(BoardSession, session_id)
-        return render_builder(fresh, RACE_MESSAGE, 412, error=True)
-    except DomainError as error:
-        db.session.rollback()
-        fresh = db.session.get(BoardSession, session_id)
-        message = error.message
-        if error.details and error.status == 422:
-            message += " " + " ".join(m for messages in error.details.values() for m in messages)
-        return render_builder(fresh, message, error.status, error=True)
+        return render_builder(fresh, message, refusal.status, error=True)
     if is_fetch():
         return render_builder(session, done)
     flash(done)
@@ -117,24 +111,14 @@ def place(session_id: int):
     def change(session):
         case = db.session.get(Case, request.form.get("case_id", type=int) or 0)
         if case is None:
-            from board.common.errors import NotFound
-
             raise NotFound("This case no longer exists.")
-        if case.status != CaseStatus.READY:
-            # The queue offers ready cases only; anything else would skip the status machine.
-            raise Conflict(
-                f"Case {case.reference} is {case.status.value.replace('_', ' ')}: "
-                "only ready cases can be placed."
-            )
-        services.require_open(session)
-        item = services.place_case(
-            case, session, current_user.id, f"Placed by {current_user.display_name}"
+        services.place_case(
+            case,
+            session,
+            current_user.id,
+            f"Placed by {current_user.display_name}",
+            position=request.form.get("position", type=int),
         )
-        position = request.form.get("position", type=int)
-        if position:
-            ids = [other.id for other in services.list_agenda(session) if other.id != item.id]
-            ids.insert(max(position - 1, 0), item.id)
-            services.reorder_agenda(session, ids)
 
     return agenda_change(session_id, change, "Case placed on the agenda.")
 
@@ -190,8 +174,6 @@ def minutes(session_id: int):
     """Set how long a case takes."""
 
     def change(session):
-        from board.common.errors import field_error
-
         value = request.form.get("minutes", type=int)
         if value is None:
             raise field_error("minutes", "Enter a whole number of minutes.")

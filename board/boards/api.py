@@ -5,8 +5,10 @@ from flask_smorest import Blueprint
 
 from board.accounts.permissions import EVERYONE, STAFF, require_roles
 from board.boards import services
+from board.boards.models import Board
 from board.boards.schemas import BoardIn, BoardOut, board_out, board_patch, boards_out
 from board.common.http import check_if_match, json_response
+from board.common.models import get_or_404
 from board.extensions import db
 
 blueprint = Blueprint("boards_api", __name__, url_prefix="/api/v1/boards", description="Boards")
@@ -37,7 +39,7 @@ def create_board(data):
 @blueprint.response(200, BoardOut)
 def get_board(board_id: int):
     """Show one board."""
-    board = services.get_board(board_id)
+    board = get_or_404(Board, board_id)
     return json_response(board_out.dump(board), row=board)
 
 
@@ -47,7 +49,7 @@ def get_board(board_id: int):
 @blueprint.response(200, BoardOut)
 def update_board(data, board_id: int):
     """Change a board; send the ETag you read as If-Match."""
-    board = services.get_board(board_id)
+    board = get_or_404(Board, board_id)
     check_if_match(board)
     services.update_board(board, data)
     db.session.commit()

@@ -1,10 +1,11 @@
 """Registering and changing boards."""
 
 from board.boards.models import Board
-from board.common.errors import NotFound, ValidationFailed
-from board.common.models import utcnow
-from board.common.references import resolve_sites, resolve_specialties
+from board.common.errors import ValidationFailed
+from board.common.signals import board_changed
+from board.common.time import utcnow
 from board.extensions import db
+from board.vocabulary.services import resolve_sites, resolve_specialties
 
 RELATION_FIELDS = ("sites", "required_specialties")
 
@@ -15,14 +16,6 @@ def list_boards(active_only: bool = False) -> list[Board]:
     if active_only:
         query = query.where(Board.active.is_(True))
     return list(db.session.scalars(query))
-
-
-def get_board(board_id: int) -> Board:
-    """The board with this id."""
-    board = db.session.get(Board, board_id)
-    if board is None:
-        raise NotFound(f"No board {board_id}.")
-    return board
 
 
 def create_board(data: dict) -> Board:
@@ -41,29 +34,12 @@ def update_board(board: Board, data: dict) -> Board:
     board.updated_at = utcnow()  # relationship-only edits must still bump the version
     db.session.flush()
     if shown_before != [getattr(board, name) for name in CALENDAR_FIELDS]:
-        mark_upcoming_sessions_changed(board)
+        board_changed.send(board)
     return board
 
 
 # Board settings a calendar event shows (sessions without their own override).
 CALENDAR_FIELDS = ("name", "location", "video_link", "capacity_minutes")
-
-
-def mark_upcoming_sessions_changed(board: Board) -> None:
-    """Bump every session still to come, so subscribed calendars refresh it."""
-    from board.sessions.models import BoardSession, SessionStatus
-    from board.sessions.services import mark_session_changed
-
-    upcoming = db.session.scalars(
-        db.select(BoardSession).where(
-            BoardSession.board_id == board.id,
-            BoardSession.starts_at > utcnow(),
-            BoardSession.status != SessionStatus.HELD,
-        )
-    )
-    for session in upcoming:
-        mark_session_changed(session)
-    db.session.flush()
 
 
 def apply_board_changes(board: Board, data: dict) -> None:

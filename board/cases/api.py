@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from board.accounts.permissions import EVERYONE, STAFF, can_see_patient_data, require_roles
 from board.cases import services
+from board.cases.models import Case
 from board.cases.schemas import (
     CaseFilters,
     CaseIn,
@@ -28,6 +29,7 @@ from board.common.http import (
     json_response,
     pagination_header,
 )
+from board.common.models import get_or_404
 from board.extensions import db
 
 blueprint = Blueprint("cases_api", __name__, url_prefix="/api/v1/cases", description="Cases")
@@ -76,7 +78,7 @@ def submit_case(data):
 @blueprint.response(200, CaseOut)
 def get_case(case_id: int):
     """Show one case."""
-    case = services.get_case(case_id)
+    case = get_or_404(Case, case_id)
     return json_response(dump_case(case), row=case)
 
 
@@ -86,7 +88,7 @@ def get_case(case_id: int):
 @blueprint.response(200, CaseOut)
 def update_case(data, case_id: int):
     """Change a case; send the ETag you read as If-Match."""
-    case = services.get_case(case_id)
+    case = get_or_404(Case, case_id)
     check_if_match(case)
     services.update_case(case, data)
     db.session.commit()
@@ -99,7 +101,7 @@ def update_case(data, case_id: int):
 @blueprint.response(200, CaseOut)
 def transition_case(data, case_id: int):
     """Move a case to another status (409 when the status machine forbids it)."""
-    case = services.get_case(case_id)
+    case = get_or_404(Case, case_id)
     check_optional_if_match(case)
     services.change_case_status(case, data["to"], data["reason"])
     db.session.commit()
@@ -111,7 +113,7 @@ def transition_case(data, case_id: int):
 @blueprint.response(200, RecordOut(many=True))
 def list_records(case_id: int):
     """The case's records checklist."""
-    return json_response(records_out.dump(services.get_case(case_id).records))
+    return json_response(records_out.dump(get_or_404(Case, case_id).records))
 
 
 @blueprint.route("/<int:case_id>/records", methods=["POST"])
@@ -120,7 +122,7 @@ def list_records(case_id: int):
 @blueprint.response(201, RecordOut(many=True))
 def add_records(data, case_id: int):
     """Add items to the case's records checklist."""
-    case = services.get_case(case_id)
+    case = get_or_404(Case, case_id)
     check_optional_if_match(case)
     added = services.add_records(case, data["items"])
     db.session.commit()
@@ -134,7 +136,7 @@ def add_records(data, case_id: int):
 @blueprint.response(200, RecordOut)
 def update_record(data, case_id: int, record_id: int):
     """Mark a record received (`received_on`) or correct it; If-Match takes the record's ETag."""
-    case = services.get_case(case_id)
+    case = get_or_404(Case, case_id)
     check_optional_if_match(services.get_record(case, record_id))
     record = services.update_record(case, record_id, data)
     db.session.commit()

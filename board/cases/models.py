@@ -1,12 +1,10 @@
 """A case asks for a group, individual or pathology opinion on one patient."""
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
     Column,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -15,18 +13,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from board.common.models import Timestamped, UTCDateTime, Versioned, enum_values, utcnow
+from board.common.enums import LabelledEnum, stored_enum
+from board.common.models import Timestamped, UTCDateTime, Versioned
+from board.common.time import utcnow
 from board.extensions import db
 from board.specialists.models import Specialist
 from board.vocabulary.models import DiseaseSite, Specialty
 
 
-def stored_enum(enum_class: type[enum.Enum]) -> Enum:
-    """A portable enum column: a VARCHAR with a CHECK constraint, storing values."""
-    return Enum(enum_class, native_enum=False, length=30, values_callable=enum_values)
-
-
-class CaseStatus(enum.StrEnum):
+class CaseStatus(LabelledEnum):
     SUBMITTED = "submitted"
     AWAITING_RECORDS = "awaiting_records"
     READY = "ready"
@@ -36,31 +31,31 @@ class CaseStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class OpinionKind(enum.StrEnum):
+class OpinionKind(LabelledEnum):
     BOARD = "board"
     INDIVIDUAL = "individual"
     PATHOLOGY_REVIEW = "pathology_review"
 
 
-class Priority(enum.StrEnum):
+class Priority(LabelledEnum):
     ROUTINE = "routine"
     URGENT = "urgent"
     EMERGENT = "emergent"
 
 
-class Sex(enum.StrEnum):
+class Sex(LabelledEnum):
     FEMALE = "female"
     MALE = "male"
     OTHER = "other"
     UNKNOWN = "unknown"
 
 
-class FirstOpinionSource(enum.StrEnum):
+class FirstOpinionSource(LabelledEnum):
     THIS_CENTER = "this_center"
     ELSEWHERE = "elsewhere"
 
 
-class InsurerNotice(enum.StrEnum):
+class InsurerNotice(LabelledEnum):
     NOT_REQUIRED = "not_required"
     REQUIRED_NOT_SENT = "required_not_sent"
     SENT = "sent"
@@ -68,7 +63,7 @@ class InsurerNotice(enum.StrEnum):
     DENIED = "denied"
 
 
-class QuestionCategory(enum.StrEnum):
+class QuestionCategory(LabelledEnum):
     """What the clinical question is about; safe to show where the question itself is not."""
 
     DIAGNOSIS = "diagnosis"
@@ -83,7 +78,7 @@ class QuestionCategory(enum.StrEnum):
     OTHER = "other"
 
 
-class RecordKind(enum.StrEnum):
+class RecordKind(LabelledEnum):
     PATHOLOGY_REPORT = "pathology_report"
     SLIDES_BLOCKS = "slides_blocks"
     IMAGING = "imaging"
@@ -184,6 +179,11 @@ class Case(Versioned, Timestamped, db.Model):
     @property
     def insurer_notice_satisfied(self) -> bool:
         return self.insurer_notice in (InsurerNotice.NOT_REQUIRED, InsurerNotice.APPROVED)
+
+    @property
+    def is_ready(self) -> bool:
+        """Every record in and the insurer's notice condition met: the case can be placed."""
+        return self.records_complete and self.insurer_notice_satisfied
 
 
 class RecordItem(Versioned, db.Model):

@@ -13,12 +13,14 @@ from board.cases.models import (
     RecordItem,
     StatusChange,
 )
-from board.common.errors import Conflict, NotFound, ValidationFailed
-from board.common.models import utcnow
-from board.common.references import resolve_codes, resolve_specialties
+from board.common.enums import label_of
+from board.common.errors import Conflict, NotFound, ValidationFailed, field_error
+from board.common.signals import case_leaving_agendas, case_shown_fields_changed
+from board.common.time import utcnow
 from board.extensions import db
 from board.specialists.models import Specialist
 from board.vocabulary.models import DiseaseSite
+from board.vocabulary.services import resolve_codes, resolve_specialties
 
 OPEN_STATUSES = frozenset(
     {
@@ -44,6 +46,16 @@ ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.WITHDRAWN: frozenset(),
 }
 
+# A case moving to one of these keeps its agenda place (taken off one, it becomes ready).
+STAYS_ON_AGENDA = frozenset({CaseStatus.READY, CaseStatus.DISCUSSED})
+# Moves a coordinator makes by hand; scheduled and discussed follow the agenda and meeting.
+MANUAL_TARGETS = (
+    CaseStatus.AWAITING_RECORDS,
+    CaseStatus.READY,
+    CaseStatus.CLOSED,
+    CaseStatus.WITHDRAWN,
+)
+
 # Unambiguous characters for spoken and printed references (no 0/O, 1/I/L).
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 RELATION_FIELDS = ("site", "extra_specialties", "records")
@@ -54,14 +66,6 @@ def can_transition(current: CaseStatus, target: CaseStatus) -> bool:
     if target == CaseStatus.WITHDRAWN:
         return current in OPEN_STATUSES
     return target in ALLOWED_TRANSITIONS[current]
-
-
-def get_case(case_id: int) -> Case:
-    """The case with this id."""
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"No case {case_id}.")
-    return case
 
 
 def list_cases(
@@ -110,7 +114,7 @@ def update_case(case: Case, data: dict) -> Case:
     case.updated_at = utcnow()
     db.session.flush()
     if CALENDAR_FIELDS & data.keys():
-        mark_agenda_changed(case)
+        case_shown_fields_changed.send(case)
     follow_readiness(case)
     return case
 
@@ -126,16 +130,6 @@ CALENDAR_FIELDS = frozenset(
         "question_category",
     }
 )
-
-
-def mark_agenda_changed(case: Case) -> None:
-    """Bump the session whose agenda shows this case, so calendars pick the change up."""
-    from board.agendas.services import get_open_item_for_case
-    from board.sessions.services import mark_session_changed
-
-    item = get_open_item_for_case(case.id)
-    if item is not None:
-        mark_session_changed(item.session)
 
 
 def apply_case_changes(case: Case, data: dict) -> None:
@@ -188,7 +182,7 @@ def transition_case(case: Case, target: CaseStatus, reason: str) -> Case:
             f"A {case.status.value} case cannot become {target.value}.",
             {"allowed": sorted(s.value for s in allowed_targets(case.status))},
         )
-    if target == CaseStatus.READY and not (case.records_complete and case.insurer_notice_satisfied):
+    if target == CaseStatus.READY and not case.is_ready:
         raise Conflict(
             "The case is not ready: "
             + "; ".join(readiness_problems(case))
@@ -203,17 +197,21 @@ def transition_case(case: Case, target: CaseStatus, reason: str) -> Case:
 
 
 def change_case_status(case: Case, target: CaseStatus, reason: str) -> Case:
-    """A requested status change; a case leaving the agendas is first taken off its session."""
-    from board.agendas.services import get_open_item_for_case, remove_item
+    """A status change a coordinator or an integration asks for (the page and the API alike).
 
-    leaves_agenda = target not in (CaseStatus.READY, CaseStatus.DISCUSSED)
-    if leaves_agenda and target != case.status and can_transition(case.status, target):
-        item = get_open_item_for_case(case.id)
-        if item is not None:
-            remove_item(item, reason or f"Case {target.value.replace('_', ' ')}")
-            if case.status == target:
-                return case
-    return transition_case(case, target, reason)
+    The same status again is a conflict, a withdrawal needs its reason, and a case leaving
+    the agendas is first taken off the session it is on.
+    """
+    reason = reason.strip()
+    if target == CaseStatus.WITHDRAWN and not reason:
+        raise field_error("reason", "Say why the case is withdrawn.")
+    if target == case.status:
+        raise Conflict(f"The case is already {case.status.label}.")
+    if target not in STAYS_ON_AGENDA and can_transition(case.status, target):
+        case_leaving_agendas.send(case, target=target, reason=reason)
+        if case.status == target:  # taking it off the agenda already moved it there
+            return case
+    return transition_case(case, target, reason or "Changed by a coordinator")
 
 
 def allowed_targets(current: CaseStatus) -> set[CaseStatus]:
@@ -225,7 +223,7 @@ def readiness_problems(case: Case) -> list[str]:
     """What keeps a case from being ready, in a coordinator's words."""
     problems = []
     if not case.records_complete:
-        missing = ", ".join(kind.replace("_", " ") for kind in case.missing_record_kinds)
+        missing = ", ".join(label_of(kind) for kind in case.missing_record_kinds)
         problems.append(f"records missing: {missing}")
     if case.insurer_notice == InsurerNotice.DENIED:
         problems.append("the insurer denied the advance notice")
@@ -269,10 +267,9 @@ def update_record(case: Case, record_id: int, data: dict) -> RecordItem:
 
 def follow_readiness(case: Case) -> None:
     """Move a case between awaiting records and ready as its checklist fills or empties."""
-    ready = case.records_complete and case.insurer_notice_satisfied
-    if ready and case.status == CaseStatus.AWAITING_RECORDS:
+    if case.is_ready and case.status == CaseStatus.AWAITING_RECORDS:
         transition_case(case, CaseStatus.READY, "Records complete and insurer notice satisfied")
-    elif not ready and case.status == CaseStatus.READY:
+    elif not case.is_ready and case.status == CaseStatus.READY:
         transition_case(case, CaseStatus.AWAITING_RECORDS, "; ".join(readiness_problems(case)))
 
 

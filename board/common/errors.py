@@ -52,6 +52,13 @@ class PreconditionRequired(DomainError):
     code = "precondition_required"
 
 
+def require_version(row, seen_version: int | None) -> None:
+    """Refuse a change made on an outdated view of `row` (or of nothing, if `row` is None)."""
+    current = row.version if row is not None else None
+    if seen_version != current:
+        raise StaleVersion(current_version=current)
+
+
 def field_error(field: str, message: str) -> ValidationFailed:
     """A validation failure on one field."""
     return ValidationFailed({field: [message]})

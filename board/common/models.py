@@ -1,15 +1,12 @@
 """Column types and mixins shared by the domain models."""
 
-import enum
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Integer, TypeDecorator
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-
-def utcnow() -> datetime:
-    """The current instant, UTC-aware."""
-    return datetime.now(UTC)
+from board.common.time import as_utc, utcnow
+from board.extensions import db
 
 
 class UTCDateTime(TypeDecorator):
@@ -29,7 +26,7 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return as_utc(value)
 
 
 class Versioned:
@@ -51,6 +48,7 @@ class Timestamped:
     )
 
 
-def enum_values(enum_class: type[enum.Enum]) -> list[str]:
-    """Store an enum by its values, not its member names."""
-    return [member.value for member in enum_class]
+def get_or_404(model, key):
+    """The row with this primary key, or a 404 that names what was looked for."""
+    noun = getattr(model, "noun", model.__name__.lower())
+    return db.get_or_404(model, key, description=f"No {noun} {key}.")

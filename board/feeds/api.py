@@ -5,7 +5,9 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from board.accounts.permissions import EVERYONE, is_staff, require_roles
+from board.boards.models import Board
 from board.common.http import json_response
+from board.common.models import get_or_404
 from board.extensions import db
 from board.feeds import services
 from board.feeds.calendar import FeedHeader, render_calendar
@@ -17,8 +19,8 @@ from board.feeds.schemas import (
     feed_tokens_out,
 )
 from board.feeds.views import CALENDAR_TYPE
-from board.sessions.services import get_session
-from board.specialists.services import get_specialist
+from board.sessions.models import BoardSession
+from board.specialists.models import Specialist
 
 blueprint = Blueprint(
     "feeds_api", __name__, url_prefix="/api/v1", description="Calendar feed links"
@@ -29,13 +31,11 @@ OWNERS = "<any(specialists, boards):owner_kind>/<int:owner_id>"
 def owner_ids(owner_kind: str, owner_id: int) -> tuple[int | None, int | None]:
     """(specialist_id, board_id) after checking the caller may manage these links."""
     if owner_kind == "specialists":
-        get_specialist(owner_id)
+        get_or_404(Specialist, owner_id)
         if not is_staff() and current_user.specialist_id != owner_id:
             abort(403, description="You may only manage your own calendar links.")
         return owner_id, None
-    from board.boards.services import get_board
-
-    get_board(owner_id)
+    get_or_404(Board, owner_id)
     if not is_staff():
         abort(403, description="Only coordinators manage board calendar links.")
     return None, owner_id
@@ -105,7 +105,7 @@ def rotate_feed_token(owner_kind: str, owner_id: int, token_id: int):
 @blueprint.response(200, content_type="text/calendar")
 def session_ics(session_id: int):
     """One session as a one-off .ics download."""
-    session = get_session(session_id)
+    session = get_or_404(BoardSession, session_id)
     domain = current_app.config["BOARD_DOMAIN"]
     body = render_calendar(
         FeedHeader(

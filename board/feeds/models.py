@@ -6,7 +6,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from board.boards.models import Board
-from board.common.models import UTCDateTime, utcnow
+from board.common.models import UTCDateTime
+from board.common.time import utcnow
 from board.extensions import db
 from board.specialists.models import Specialist
 

@@ -2,14 +2,9 @@
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import bindparam, func, literal_column, update
@@ -20,12 +15,11 @@ from board.agendas.models import AgendaItem
 from board.boards.models import Board
 from board.cases.models import Case
 from board.common.errors import Conflict, NotFound
-from board.common.models import utcnow
+from board.common.signals import session_changed
+from board.common.time import as_utc, local_date, start_of_utc_day, utcnow
 from board.extensions import db
 from board.feeds.models import FeedToken
-from board.schedule.models import AttendanceAnswer, SessionAttendance
-from board.sessions.models import BoardSession, SessionStatus
-from board.sessions.services import mark_session_changed
+from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 from board.specialists.models import Specialist, TimeOff, board_memberships
 
 WINDOW_BACK = timedelta(days=30)
@@ -94,7 +88,7 @@ def get_feed_token(token_id: int, specialist_id: int | None, board_id: int | Non
 
 def feed_window(now: datetime) -> tuple[datetime, datetime]:
     """30 days back to a year ahead, from the start of today (UTC) so it moves once a day."""
-    start_of_day = datetime(now.year, now.month, now.day, tzinfo=UTC)
+    start_of_day = start_of_utc_day(now)
     return start_of_day - WINDOW_BACK, start_of_day + WINDOW_AHEAD
 
 
@@ -125,15 +119,6 @@ def compiled_feed_link_query(dialect) -> tuple[str, tuple[str, ...] | None]:
     """The link query as the driver's SQL, compiled once per dialect."""
     compiled = feed_link_query().compile(dialect=dialect)
     return compiled.string, tuple(compiled.positiontup) if compiled.positional else None
-
-
-def as_utc(value) -> datetime | None:
-    """A raw driver value of a UTCDateTime column as an aware UTC datetime."""
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite stores text
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @cache
@@ -280,7 +265,7 @@ def feed_entries(link: FeedLink, now: datetime) -> list[FeedEntry]:
     entries = []
     for session_id, sequence, changed, created, starts_at, board_id, zone, version, updated in rows:
         # The session's own calendar day, as session_local_date computes it.
-        if away and is_away(away, starts_at.astimezone(ZoneInfo(zone)).date()):
+        if away and is_away(away, local_date(starts_at, zone)):
             continue
         entries.append(
             FeedEntry(session_id, sequence, changed or created, board_id, version, updated)
@@ -417,59 +402,6 @@ def answer_attendance(
     row.answered_at = utcnow()
     # The coordinator's quorum view and the board feed change; the declined session also
     # leaves this specialist's own feed.
-    mark_session_changed(session)
+    session_changed.send(session)
     db.session.flush()
     return row
-
-
-class MissLimiter:
-    """Counts unknown-token requests per client address; too many in a window means 429.
-
-    Per process: each web worker keeps its own count, which is enough to slow guessing.
-    """
-
-    def __init__(self, limit: int, window_seconds: float):
-        self.limit, self.window = limit, window_seconds
-        self.misses: dict[str, deque] = {}
-        self.lock = threading.Lock()
-
-    def blocked(self, address: str) -> bool:
-        with self.lock:
-            recent = self._recent(address)
-            return len(recent) >= self.limit
-
-    def record_miss(self, address: str) -> None:
-        with self.lock:
-            self._recent(address).append(time.monotonic())
-
-    def _recent(self, address: str) -> deque:
-        recent = self.misses.setdefault(address, deque())
-        cutoff = time.monotonic() - self.window
-        while recent and recent[0] < cutoff:
-            recent.popleft()
-        if len(self.misses) > 10_000:  # bound memory under a spray of addresses
-            self.misses = {address: recent}
-        return recent
-
-
-class LruCache:
-    """A small thread-safe LRU; each web worker keeps its own."""
-
-    def __init__(self, size: int = 256):
-        self.size = size
-        self.items: OrderedDict[Hashable, object] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Hashable):
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: object) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)

@@ -1,24 +1,43 @@
-"""`/feeds/<token>.ics` for calendar clients, and the attendance page behind the same token."""
+"""`/feeds/<token>.ics` for calendar clients, the attendance page behind the same token, and
+the pages' calendar links (issue, rotate, revoke) for specialists and boards."""
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
-from board.common.models import utcnow
+from board.accounts.permissions import EVERYONE, STAFF, require_roles
+from board.boards.models import Board
+from board.boards.views import render_board
+from board.common.errors import field_error
+from board.common.forms import perform
+from board.common.models import get_or_404
+from board.common.signals import page_context
+from board.common.time import utcnow
 from board.extensions import db
 from board.feeds import services
+from board.feeds.caching import feed_validators as validators
+from board.feeds.caching import rendered_feeds as rendered
+from board.feeds.caching import unknown_token_limiter as limiter
 from board.feeds.calendar import FeedHeader, render_calendar
 from board.feeds.models import FeedToken
-from board.schedule.models import AttendanceAnswer, SessionAttendance
-from board.sessions.models import BoardSession, SessionStatus
+from board.planning.services import replan
+from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
+from board.specialists.models import Specialist
+from board.specialists.views import load_specialist, render_specialist
 
 blueprint = Blueprint("feeds", __name__)
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
-
-limiter = services.MissLimiter(limit=20, window_seconds=300)
-# Per worker: rendered bodies by ETag and host; a feed's (ETag, Last-Modified) by change marker.
-rendered = services.LruCache(size=256)
-validators = services.LruCache(size=4096)
 
 
 def not_found() -> Response:
@@ -168,7 +187,8 @@ def attendance(secret: str, session_id: int):
         db.session.commit()
         answered = answer
         if answer == AttendanceAnswer.DECLINED:
-            replan_after_decline()
+            # A decline can break a session's quorum: replan now rather than in 15 minutes.
+            replan("attendance declined")
     elif request.method == "POST":
         abort(400, description="The form expired; reload the page and answer again.")
     current = db.session.scalar(
@@ -187,11 +207,148 @@ def attendance(secret: str, session_id: int):
     )
 
 
-def replan_after_decline() -> None:
-    """A decline can break a session's quorum: replan now rather than in 15 minutes."""
-    from board.schedule.services import run_assignment
+# --- Calendar links, managed on the specialist's and the board's pages ----------------------
 
-    try:
-        run_assignment("attendance declined")
-    except Exception:  # noqa: BLE001 - the answer is saved; the next scheduled run replans
-        current_app.logger.exception("replanning after a decline failed")
+
+@page_context.connect_via("specialists/page")
+def links_on_specialist_page(_page, specialist, **_) -> dict:
+    """The specialist's calendar links, for their page."""
+    return {"tokens": services.list_feed_tokens(specialist_id=specialist.id)}
+
+
+@page_context.connect_via("boards/page")
+def links_on_board_page(_page, board, **_) -> dict:
+    """The board's calendar links, for its page."""
+    return {"tokens": services.list_feed_tokens(board_id=board.id)}
+
+
+def feed_urls(secret: str) -> dict:
+    """The https link and the webcal link that calendar apps subscribe to."""
+    scheme = "http" if current_app.testing or current_app.debug else "https"
+    url = url_for("feeds.calendar_feed", secret=secret, _external=True, _scheme=scheme)
+    return {"url": url, "webcal_url": "webcal://" + url.split("://", 1)[1]}
+
+
+def typed_label() -> str:
+    """The label typed for a new calendar link."""
+    label = request.form.get("label", "").strip()
+    if len(label) > 120:
+        raise field_error("label", "At most 120 characters.")
+    return label
+
+
+def change_link(action, render, page_url: str, done: str):
+    """Run one change to calendar links; a new link's address is shown this once."""
+    performed = perform(action)
+    if performed.refusal:
+        refusal = performed.refusal
+        message = "Nothing was saved." if refusal.status == 422 else refusal.message
+        return render(refusal, message=message)
+    if isinstance(performed.result, tuple):  # a new link: its secret is shown this once
+        token, secret = performed.result
+        return render(
+            None, status=201, message=done, new_link={"token": token, **feed_urls(secret)}
+        )
+    flash(done)
+    return redirect(page_url)
+
+
+def specialist_link_change(specialist_id: int, action, done: str):
+    """One change to a specialist's links, answered on their page."""
+    specialist = load_specialist(specialist_id)
+
+    def render(refusal, **context):
+        return render_specialist(db.session.get(Specialist, specialist_id), refusal, **context)
+
+    page_url = url_for("specialists.specialist_page", specialist_id=specialist_id) + "#feeds"
+    return change_link(lambda: action(specialist), render, page_url, done)
+
+
+def board_link_change(board_id: int, action, done: str):
+    """One change to a board's links, answered on the board's page."""
+    board = get_or_404(Board, board_id)
+
+    def render(refusal, status=None, **context):
+        errors = refusal.errors if refusal and refusal.status == 422 else {}
+        status = status or (refusal.status if refusal else None)
+        fresh = db.session.get(Board, board_id)
+        return render_board(fresh, None, status=status, link_errors=errors, **context)
+
+    page_url = url_for("boards.board_edit", board_id=board_id) + "#feeds"
+    return change_link(lambda: action(board), render, page_url, done)
+
+
+NEW_LINK = "New calendar link created. Copy it now: it is shown only once."
+ROTATED = "Link replaced; the old one no longer works. Copy the new one now."
+
+
+@blueprint.route("/specialists/<int:specialist_id>/feeds", methods=["POST"])
+@require_roles(*EVERYONE)
+def specialist_link_issue(specialist_id: int):
+    """Create a calendar link; its address is shown once."""
+
+    def issue(specialist):
+        return services.issue_feed_token(
+            specialist_id=specialist.id, label=typed_label(), user_id=current_user.id
+        )
+
+    return specialist_link_change(specialist_id, issue, NEW_LINK)
+
+
+@blueprint.route("/specialists/<int:specialist_id>/feeds/<int:token_id>/rotate", methods=["POST"])
+@require_roles(*EVERYONE)
+def specialist_link_rotate(specialist_id: int, token_id: int):
+    """Replace a link: the old one stops at once."""
+
+    def rotate(specialist):
+        token = services.get_feed_token(token_id, specialist.id, None)
+        return services.rotate_feed_token(token, current_user.id)
+
+    return specialist_link_change(specialist_id, rotate, ROTATED)
+
+
+@blueprint.route("/specialists/<int:specialist_id>/feeds/<int:token_id>/revoke", methods=["POST"])
+@require_roles(*EVERYONE)
+def specialist_link_revoke(specialist_id: int, token_id: int):
+    """Stop a link at once."""
+
+    def revoke(specialist):
+        services.revoke_feed_token(services.get_feed_token(token_id, specialist.id, None))
+
+    return specialist_link_change(specialist_id, revoke, "Link revoked.")
+
+
+@blueprint.route("/boards/<int:board_id>/feeds", methods=["POST"])
+@require_roles(*STAFF)
+def board_link_issue(board_id: int):
+    """Create a calendar link for the whole board; its address is shown once."""
+
+    def issue(board):
+        return services.issue_feed_token(
+            board_id=board.id, label=typed_label(), user_id=current_user.id
+        )
+
+    return board_link_change(board_id, issue, NEW_LINK)
+
+
+@blueprint.route("/boards/<int:board_id>/feeds/<int:token_id>/rotate", methods=["POST"])
+@require_roles(*STAFF)
+def board_link_rotate(board_id: int, token_id: int):
+    """Replace a board's link: the old one stops at once."""
+
+    def rotate(board):
+        token = services.get_feed_token(token_id, None, board.id)
+        return services.rotate_feed_token(token, current_user.id)
+
+    return board_link_change(board_id, rotate, ROTATED)
+
+
+@blueprint.route("/boards/<int:board_id>/feeds/<int:token_id>/revoke", methods=["POST"])
+@require_roles(*STAFF)
+def board_link_revoke(board_id: int, token_id: int):
+    """Stop a board's link at once."""
+
+    def revoke(board):
+        services.revoke_feed_token(services.get_feed_token(token_id, None, board.id))
+
+    return board_link_change(board_id, revoke, "Link revoked.")

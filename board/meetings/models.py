@@ -1,17 +1,17 @@
 """What a board concluded about one case at one session."""
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from board.cases.models import stored_enum
-from board.common.models import UTCDateTime, Versioned, utcnow
+from board.common.enums import LabelledEnum, stored_enum
+from board.common.models import UTCDateTime, Versioned
+from board.common.time import utcnow
 from board.extensions import db
 
 
-class Concordance(enum.StrEnum):
+class Concordance(LabelledEnum):
     """Agreement with the first opinion (Heeg et al., Ann Surg Oncol 2019)."""
 
     IDENTICAL = "identical"

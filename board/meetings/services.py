@@ -4,12 +4,11 @@ from board.agendas.models import AgendaItem
 from board.agendas.services import describe, list_agenda, remove_item
 from board.cases.models import CaseStatus
 from board.cases.services import transition_case
-from board.common.errors import Conflict, StaleVersion, ValidationFailed
-from board.common.models import utcnow
+from board.common.errors import Conflict, ValidationFailed, require_version
+from board.common.time import utcnow
 from board.extensions import db
 from board.meetings.models import Concordance, MeetingOutcome
-from board.schedule.models import AttendanceAnswer, SessionAttendance
-from board.sessions.models import BoardSession, SessionStatus
+from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 from board.sessions.services import expected_attendees, update_session
 from board.specialists.models import Specialist
 from board.specialists.services import list_specialists
@@ -42,6 +41,18 @@ def list_outcomes(session: BoardSession) -> dict[int, MeetingOutcome]:
         db.select(MeetingOutcome).where(MeetingOutcome.session_id == session.id)
     )
     return {row.case_id: row for row in rows}
+
+
+def list_case_outcomes(case) -> list[tuple[MeetingOutcome, BoardSession]]:
+    """Every outcome recorded for a case, oldest first, each with its session."""
+    return list(
+        db.session.execute(
+            db.select(MeetingOutcome, BoardSession)
+            .join(BoardSession, MeetingOutcome.session_id == BoardSession.id)
+            .where(MeetingOutcome.case_id == case.id)
+            .order_by(MeetingOutcome.recorded_at, MeetingOutcome.id)
+        ).all()
+    )
 
 
 def list_members(session: BoardSession) -> list[Specialist]:
@@ -143,8 +154,7 @@ def record_outcome(
     if item is None:
         raise Conflict("This case is no longer on this agenda.")
     outcome = list_outcomes(session).get(case_id)
-    if (outcome.version if outcome else None) != seen_version:
-        raise StaleVersion(current_version=outcome.version if outcome else None)
+    require_version(outcome, seen_version)
     check_outcome(data)
     if outcome is None:
         outcome = MeetingOutcome(session_id=session.id, case_id=case_id)

@@ -5,14 +5,23 @@ from flask_login import current_user
 
 from board.accounts.permissions import STAFF, can_see_patient_data, require_roles
 from board.agendas.services import list_agenda
-from board.common.errors import DomainError, StaleVersion, ValidationFailed
+from board.cases.models import Case
+from board.common.forms import Refusal, perform, seen_version
+from board.common.models import get_or_404
+from board.common.signals import page_context
 from board.extensions import db
 from board.meetings import services
 from board.meetings.forms import OutcomeForm
+from board.planning.services import replan
 from board.sessions.models import BoardSession
-from board.ui.forms import STALE_MESSAGE, seen_version
 
 blueprint = Blueprint("meetings", __name__)
+
+
+@page_context.connect_via("cases/page")
+def outcomes_on_case_page(_page, case: Case, **_) -> dict:
+    """Every board outcome recorded for the case, with its session, for the case page."""
+    return {"outcomes": services.list_case_outcomes(case)}
 
 
 def outcome_form(case_id: int, outcome=None, formdata=None) -> OutcomeForm:
@@ -22,9 +31,8 @@ def outcome_form(case_id: int, outcome=None, formdata=None) -> OutcomeForm:
     return form
 
 
-def render_meeting(
-    session, message="", status=200, failed_case=None, failed_form=None, errors=None
-):
+def render_meeting(session, refusal: Refusal | None = None, failed_case=None, failed_form=None):
+    """Meeting mode; a refused outcome keeps what was typed in that case's form."""
     outcomes = services.list_outcomes(session)
     items = list_agenda(session)
     forms = {
@@ -33,10 +41,12 @@ def render_meeting(
         else outcome_form(item.case_id, outcomes.get(item.case_id))
         for item in items
     }
-    members = services.list_members(session)
     by_specialty: dict = {}
-    for member in members:
+    for member in services.list_members(session):
         by_specialty.setdefault(member.specialty.name, []).append(member)
+    errors = dict(refusal.errors) if refusal else {}
+    if refusal and refusal.stale:
+        errors["version"] = ["stale"]
     return render_template(
         "meetings/meeting.html",
         session=session,
@@ -46,31 +56,32 @@ def render_meeting(
         by_specialty=sorted(by_specialty.items()),
         attendance=services.list_attendance(session),
         show_patient=can_see_patient_data(),
-        message=message,
+        message=refusal.message if refusal else "",
         failed_case=failed_case,
-        errors=errors or {},
-    ), status
+        errors=errors if failed_case is not None else {},
+    ), (refusal.status if refusal else 200)
+
+
+def fresh(session_id: int) -> BoardSession:
+    return db.session.get(BoardSession, session_id)
 
 
 @blueprint.route("/sessions/<int:session_id>/meeting")
 @require_roles(*STAFF)
 def meeting(session_id: int):
     """Run the meeting: attendance, then each case in agenda order."""
-    return render_meeting(db.get_or_404(BoardSession, session_id))
+    return render_meeting(get_or_404(BoardSession, session_id))
 
 
 @blueprint.route("/sessions/<int:session_id>/meeting/attendance", methods=["POST"])
 @require_roles(*STAFF)
 def attendance(session_id: int):
     """Record who is present."""
-    session = db.get_or_404(BoardSession, session_id)
+    session = get_or_404(BoardSession, session_id)
     present = {int(value) for value in request.form.getlist("present") if value.isdigit()}
-    try:
-        services.record_attendance(session, present)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        return render_meeting(db.session.get(BoardSession, session_id), error.message, error.status)
+    done = perform(lambda: services.record_attendance(session, present))
+    if done.refusal:
+        return render_meeting(fresh(session_id), done.refusal)
     flash(f"Attendance recorded: {len(present)} present.")
     return redirect(url_for("meetings.meeting", session_id=session_id) + "#attendance")
 
@@ -79,31 +90,20 @@ def attendance(session_id: int):
 @require_roles(*STAFF)
 def outcome(session_id: int, case_id: int):
     """Save the board's outcome for one case."""
-    session = db.get_or_404(BoardSession, session_id)
+    session = get_or_404(BoardSession, session_id)
     form = outcome_form(case_id, formdata=request.form)
     if not form.validate():
         errors = {name: list(messages) for name, messages in form.errors.items()}
-        return render_meeting(
-            session, "Nothing was saved: check the marked fields.", 422, case_id, form, errors
-        )
-    try:
-        services.record_outcome(
+        refusal = Refusal(422, "Nothing was saved: check the marked fields.", errors)
+        return render_meeting(session, refusal, case_id, form)
+    done = perform(
+        lambda: services.record_outcome(
             session, case_id, form.outcome_data(), seen_version(), current_user.id
         )
-        db.session.commit()
-    except StaleVersion:
-        db.session.rollback()
-        fresh = db.session.get(BoardSession, session_id)
-        return render_meeting(fresh, STALE_MESSAGE, 412, case_id, form, {"version": ["stale"]})
-    except ValidationFailed as error:
-        db.session.rollback()
-        fresh = db.session.get(BoardSession, session_id)
-        return render_meeting(
-            fresh, "Nothing was saved: " + error.message, 422, case_id, form, error.details
-        )
-    except DomainError as error:
-        db.session.rollback()
-        return render_meeting(db.session.get(BoardSession, session_id), error.message, error.status)
+    )
+    if done.refusal:
+        failed = case_id if done.refusal.status in (412, 422) else None
+        return render_meeting(fresh(session_id), done.refusal, failed, form)
     flash("Outcome saved.")
     return redirect(url_for("meetings.meeting", session_id=session_id) + f"#case-{case_id}")
 
@@ -112,30 +112,19 @@ def outcome(session_id: int, case_id: int):
 @require_roles(*STAFF)
 def finish(session_id: int):
     """Mark the session held; move the cases not discussed to their next suitable session."""
-    session = db.get_or_404(BoardSession, session_id)
-    try:
-        if seen_version() != session.version:
-            raise StaleVersion(current_version=session.version)
-        postponed = services.finish_meeting(session, current_user.id)
-        db.session.commit()
-    except StaleVersion:
-        db.session.rollback()
-        fresh = db.session.get(BoardSession, session_id)
-        return render_meeting(fresh, STALE_MESSAGE, 412)
-    except DomainError as error:
-        db.session.rollback()
-        return render_meeting(db.session.get(BoardSession, session_id), error.message, error.status)
+    session = get_or_404(BoardSession, session_id)
+    done = perform(lambda: services.finish_meeting(session, current_user.id), versioned=session)
+    if done.refusal:
+        return render_meeting(fresh(session_id), done.refusal)
+    postponed = done.result
     message = "Meeting finished and recorded."
     if postponed:
-        from board.schedule.services import run_assignment
-
-        try:
-            run = run_assignment("meeting_finished", user_id=current_user.id)
-            message += (
-                f" {len(postponed)} case(s) not discussed went back to the queue; the scheduler "
-                f"placed {run.placed_count} on a later session."
-            )
-        except Exception:  # the run row records the failure; the cases wait in the queue
-            message += f" {len(postponed)} case(s) not discussed are back in the queue."
+        run = replan("meeting_finished", user_id=current_user.id)
+        message += (
+            f" {len(postponed)} case(s) not discussed are back in the queue."
+            if run is None
+            else f" {len(postponed)} case(s) not discussed went back to the queue; the "
+            f"scheduler placed {run.placed_count} on a later session."
+        )
     flash(message)
     return redirect(url_for("agendas.session_agenda", session_id=session_id))

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 
 from board.accounts.permissions import EVERYONE, require_roles
 from board.common.http import json_response
-from board.common.models import utcnow
+from board.common.time import utcnow
 from board.extensions import db
 from board.notifications.models import Notification
 from board.notifications.services import list_notifications

@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from board.common.models import UTCDateTime, utcnow
+from board.common.models import UTCDateTime
+from board.common.time import utcnow
 from board.extensions import db
 
 

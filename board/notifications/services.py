@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from flask import current_app
 
 from board.accounts.models import Role, User
-from board.common.models import utcnow
+from board.common.time import utcnow
 from board.extensions import db
 from board.notifications.models import Notification
 

@@ -5,8 +5,10 @@ from flask_smorest import Blueprint
 
 from board.accounts.permissions import EVERYONE, STAFF, require_roles
 from board.common.http import check_if_match, json_response
+from board.common.models import get_or_404
 from board.extensions import db
 from board.sessions import services
+from board.sessions.models import BoardSession
 from board.sessions.schemas import (
     SessionFilters,
     SessionIn,
@@ -54,7 +56,7 @@ def create_session(data):
 @blueprint.response(200, SessionOut)
 def get_session(session_id: int):
     """Show one session."""
-    session = services.get_session(session_id)
+    session = get_or_404(BoardSession, session_id)
     return json_response(session_out.dump(session), row=session)
 
 
@@ -64,7 +66,7 @@ def get_session(session_id: int):
 @blueprint.response(200, SessionOut)
 def update_session(data, session_id: int):
     """Move, cancel or change a session; send the ETag you read as If-Match."""
-    session = services.get_session(session_id)
+    session = get_or_404(BoardSession, session_id)
     check_if_match(session)
     services.update_session(session, data)
     db.session.commit()

@@ -1,17 +1,18 @@
-"""One meeting of a board on one date."""
+"""One meeting of a board on one date, and each specialist's answer for it."""
 
-import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from board.boards.models import Board
-from board.common.models import Timestamped, UTCDateTime, Versioned, enum_values
+from board.common.enums import LabelledEnum, stored_enum
+from board.common.models import Timestamped, UTCDateTime, Versioned
+from board.common.time import utcnow
 from board.extensions import db
 
 
-class SessionStatus(enum.StrEnum):
+class SessionStatus(LabelledEnum):
     PLANNED = "planned"
     PUBLISHED = "published"
     HELD = "held"
@@ -19,6 +20,7 @@ class SessionStatus(enum.StrEnum):
 
 
 class BoardSession(Versioned, Timestamped, db.Model):
+    noun = "session"  # in "No session 12." answers
     __tablename__ = "board_sessions"
     # Generated sessions are keyed by their scheduled occurrence so regeneration is idempotent.
     __table_args__ = (UniqueConstraint("board_id", "occurrence_key"),)
@@ -28,7 +30,7 @@ class BoardSession(Versioned, Timestamped, db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, nullable=False)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     status: Mapped[SessionStatus] = mapped_column(
-        Enum(SessionStatus, native_enum=False, length=20, values_callable=enum_values),
+        stored_enum(SessionStatus, length=20),
         default=SessionStatus.PLANNED,
         nullable=False,
     )
@@ -61,3 +63,30 @@ class BoardSession(Versioned, Timestamped, db.Model):
         if self.video_link_override is not None:
             return self.video_link_override
         return self.board.video_link
+
+
+class AttendanceAnswer(LabelledEnum):
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class SessionAttendance(Versioned, db.Model):
+    """A specialist's answer for one session; a decline removes them from its quorum."""
+
+    __tablename__ = "session_attendance"
+    __table_args__ = (UniqueConstraint("session_id", "specialist_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("board_sessions.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    specialist_id: Mapped[int] = mapped_column(
+        ForeignKey("specialists.id", ondelete="CASCADE"), nullable=False
+    )
+    answer: Mapped[AttendanceAnswer] = mapped_column(
+        stored_enum(AttendanceAnswer, length=20),
+        nullable=False,
+    )
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Recorded at the meeting itself (CoC asks for attendance to be recorded).
+    attended: Mapped[bool | None] = mapped_column(Boolean)

@@ -8,10 +8,12 @@ from dateutil.rrule import rrulestr
 from flask import current_app
 
 from board.boards.models import Board
-from board.common.errors import Conflict, NotFound, ValidationFailed, field_error
-from board.common.models import utcnow
+from board.common.errors import Conflict, ValidationFailed, field_error
+from board.common.signals import board_changed, session_changed
+from board.common.time import local_date, utcnow
 from board.extensions import db
-from board.sessions.models import BoardSession, SessionStatus
+from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
+from board.specialists.services import list_specialists
 from scheduling import holiday_dates
 
 # Changes a calendar subscriber sees (the event shows "n of m minutes"); each bumps SEQUENCE.
@@ -49,14 +51,6 @@ def list_sessions(
     if status is not None:
         query = query.where(BoardSession.status == status)
     return list(db.session.scalars(query))
-
-
-def get_session(session_id: int) -> BoardSession:
-    """The session with this id."""
-    session = db.session.get(BoardSession, session_id)
-    if session is None:
-        raise NotFound(f"No session {session_id}.")
-    return session
 
 
 def create_ad_hoc_session(data: dict) -> BoardSession:
@@ -114,10 +108,26 @@ def update_session(session: BoardSession, data: dict) -> BoardSession:
     return session
 
 
-def mark_session_changed(session: BoardSession) -> None:
-    """Record a change calendar subscribers must see."""
+@session_changed.connect
+def mark_session_changed(session: BoardSession, **_) -> None:
+    """Record a change calendar subscribers must see (announced as `session_changed`)."""
     session.sequence += 1
     session.content_changed_at = utcnow()
+
+
+@board_changed.connect
+def mark_upcoming_sessions_changed(board: Board, **_) -> None:
+    """Bump every session of the board still to come, so subscribed calendars refresh it."""
+    upcoming = db.session.scalars(
+        db.select(BoardSession).where(
+            BoardSession.board_id == board.id,
+            BoardSession.starts_at > utcnow(),
+            BoardSession.status != SessionStatus.HELD,
+        )
+    )
+    for session in upcoming:
+        mark_session_changed(session)
+    db.session.flush()
 
 
 def generate_sessions(board: Board, first_day: date, weeks: int) -> list[BoardSession]:
@@ -176,11 +186,6 @@ def holidays_in(country: str, subdivision: str | None, years: frozenset[int]) ->
     return holiday_dates(country, years, subdivision)
 
 
-def local_date(instant: datetime, time_zone: str) -> date:
-    """The calendar day an instant falls on in a board's time zone."""
-    return instant.astimezone(ZoneInfo(time_zone)).date()
-
-
 def session_local_date(session: BoardSession) -> date:
     """The calendar day of a session in its board's time zone."""
     return local_date(session.starts_at, session.board.time_zone)
@@ -188,8 +193,6 @@ def session_local_date(session: BoardSession) -> date:
 
 def expected_attendees(session: BoardSession) -> list:
     """Active board members not away that day and not having declined the session."""
-    from board.schedule.models import AttendanceAnswer, SessionAttendance
-    from board.specialists.services import list_specialists
 
     declined = set(
         db.session.scalars(

@@ -7,9 +7,11 @@ from marshmallow import Schema, fields
 
 from board.accounts.permissions import EVERYONE, STAFF, is_staff, require_roles
 from board.common.http import check_if_match, json_response
+from board.common.models import get_or_404
 from board.common.validation import validate_row_id
 from board.extensions import db
 from board.specialists import services
+from board.specialists.models import Specialist
 from board.specialists.schemas import (
     SpecialistIn,
     SpecialistOut,
@@ -64,7 +66,7 @@ def create_specialist(data):
 @blueprint.response(200, SpecialistOut)
 def get_specialist(specialist_id: int):
     """Show one specialist."""
-    specialist = services.get_specialist(specialist_id)
+    specialist = get_or_404(Specialist, specialist_id)
     return json_response(specialist_out.dump(specialist), row=specialist)
 
 
@@ -74,7 +76,7 @@ def get_specialist(specialist_id: int):
 @blueprint.response(200, SpecialistOut)
 def update_specialist(data, specialist_id: int):
     """Change a specialist; send the ETag you read as If-Match."""
-    specialist = services.get_specialist(specialist_id)
+    specialist = get_or_404(Specialist, specialist_id)
     check_if_match(specialist)
     services.update_specialist(specialist, data)
     db.session.commit()
@@ -92,7 +94,7 @@ def require_self_or_staff(specialist_id: int) -> None:
 @blueprint.response(200, TimeOffOut(many=True))
 def list_time_off(specialist_id: int):
     """List a specialist's time off."""
-    specialist = services.get_specialist(specialist_id)
+    specialist = get_or_404(Specialist, specialist_id)
     return json_response(time_offs_out.dump(specialist.time_off))
 
 
@@ -103,7 +105,7 @@ def list_time_off(specialist_id: int):
 def add_time_off(data, specialist_id: int):
     """Record days the specialist is away."""
     require_self_or_staff(specialist_id)
-    specialist = services.get_specialist(specialist_id)
+    specialist = get_or_404(Specialist, specialist_id)
     entry = services.add_time_off(specialist, data)
     db.session.commit()
     location = url_for(".list_time_off", specialist_id=specialist_id)
@@ -116,7 +118,7 @@ def add_time_off(data, specialist_id: int):
 def remove_time_off(specialist_id: int, time_off_id: int):
     """Cancel a time-off entry."""
     require_self_or_staff(specialist_id)
-    specialist = services.get_specialist(specialist_id)
+    specialist = get_or_404(Specialist, specialist_id)
     services.remove_time_off(specialist, time_off_id)
     db.session.commit()
     return "", 204

@@ -4,11 +4,11 @@ from sqlalchemy import func
 
 from board.boards.models import Board
 from board.common.errors import NotFound, ValidationFailed
-from board.common.models import utcnow
-from board.common.references import resolve_codes, resolve_ids, resolve_sites
+from board.common.time import utcnow
 from board.extensions import db
 from board.specialists.models import Specialist, TimeOff
 from board.vocabulary.models import Specialty
+from board.vocabulary.services import resolve_codes, resolve_ids, resolve_sites
 
 
 def list_specialists(
@@ -23,14 +23,6 @@ def list_specialists(
     if active is not None:
         query = query.where(Specialist.active.is_(active))
     return list(db.session.scalars(query))
-
-
-def get_specialist(specialist_id: int) -> Specialist:
-    """The specialist with this id."""
-    specialist = db.session.get(Specialist, specialist_id)
-    if specialist is None:
-        raise NotFound(f"No specialist {specialist_id}.")
-    return specialist
 
 
 def create_specialist(data: dict) -> Specialist:

@@ -1,6 +1,7 @@
-"""Seeding and lookups for the vocabularies."""
+"""Seeding, lookups and changes of the vocabularies; resolving the codes clients send."""
 
 from board.common.errors import NotFound, field_error
+from board.common.signals import site_renamed
 from board.extensions import db
 from board.vocabulary.models import DISEASE_SITES, SPECIALTIES, DiseaseSite, Specialty
 
@@ -50,27 +51,39 @@ def update_term(term, data: dict):
         setattr(term, name, value)
     db.session.flush()
     if renamed and isinstance(term, DiseaseSite):
-        mark_sessions_showing_site_changed(term.code)
+        site_renamed.send(term.code)
     return term
 
 
-def mark_sessions_showing_site_changed(site_code: str) -> None:
-    """Calendar events list each case's site by name: bump every session that shows one."""
-    from datetime import timedelta
-
-    from board.agendas.models import AgendaItem
-    from board.cases.models import Case
-    from board.common.models import utcnow
-    from board.sessions.models import BoardSession
-    from board.sessions.services import mark_session_changed
-
-    sessions = db.session.scalars(
-        db.select(BoardSession)
-        .join(AgendaItem, AgendaItem.session_id == BoardSession.id)
-        .join(Case, AgendaItem.case_id == Case.id)
-        .where(Case.site_code == site_code, BoardSession.starts_at > utcnow() - timedelta(days=31))
-        .distinct()
+def resolve_codes(model, codes: list[str], field: str, noun: str, errors: dict) -> list:
+    """Rows for `codes` (active ones only), or a message under `field` naming the unknown."""
+    wanted = list(dict.fromkeys(codes))
+    rows = db.session.scalars(
+        db.select(model).where(model.code.in_(wanted), model.active.is_(True))
     ).all()
-    for session in sessions:
-        mark_session_changed(session)
-    db.session.flush()
+    found = {row.code: row for row in rows}
+    unknown = [code for code in wanted if code not in found]
+    if unknown:
+        errors.setdefault(field, []).append(f"Unknown {noun}: {', '.join(unknown)}.")
+    return [found[code] for code in wanted if code in found]
+
+
+def resolve_sites(codes: list[str], field: str, errors: dict) -> list[DiseaseSite]:
+    """Disease sites for the given codes."""
+    return resolve_codes(DiseaseSite, codes, field, "disease site", errors)
+
+
+def resolve_specialties(codes: list[str], field: str, errors: dict) -> list[Specialty]:
+    """Specialties for the given codes."""
+    return resolve_codes(Specialty, codes, field, "specialty", errors)
+
+
+def resolve_ids(model, ids: list[int], field: str, noun: str, errors: dict) -> list:
+    """Rows for the given ids, or a message under `field` naming the unknown ones."""
+    wanted = list(dict.fromkeys(ids))
+    rows = db.session.scalars(db.select(model).where(model.id.in_(wanted))).all()
+    found = {row.id: row for row in rows}
+    unknown = [str(row_id) for row_id in wanted if row_id not in found]
+    if unknown:
+        errors.setdefault(field, []).append(f"Unknown {noun}: {', '.join(unknown)}.")
+    return [found[row_id] for row_id in wanted if row_id in found]

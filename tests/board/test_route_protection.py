@@ -8,7 +8,7 @@ PUBLIC = {
     "accounts.logout",
     "api-docs.openapi_json",
     "api-docs.openapi_swagger_ui",
-    "pages.home",
+    "dashboard.home",
     "pages.health",
     "pages.vendor_asset",
     "feeds.calendar_feed",

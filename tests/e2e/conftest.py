@@ -13,7 +13,7 @@ from board.accounts.services import create_user
 from board.boards.services import create_board
 from board.cases.models import CaseStatus, RecordKind
 from board.cases.services import submit_case, transition_case
-from board.common.validation import today
+from board.common.time import today
 from board.extensions import db
 from board.feeds.services import issue_feed_token
 from board.sessions.services import generate_sessions

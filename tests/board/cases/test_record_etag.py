@@ -1,6 +1,6 @@
 """Records take the ETag they were read with; out-of-range numbers never answer 500."""
 
-from board.common.validation import today
+from board.common.time import today
 
 
 def test_record_update_checks_the_records_own_etag(api, make_case):

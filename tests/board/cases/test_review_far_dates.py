@@ -1,8 +1,7 @@
 """Dates at the edge of the calendar are refused at the door instead of breaking the scheduler."""
 
 import pytest
-
-from board.schedule.services import run_assignment
+from board.planning.services import run_assignment
 
 
 @pytest.mark.parametrize("due", ["9999-12-31", "3000-01-01"])

@@ -7,12 +7,11 @@ import pytest
 from board.agendas.services import place_case
 from board.boards.models import Board
 from board.cases.models import Case, CaseStatus
-from board.common.models import utcnow
+from board.common.time import utcnow
 from board.extensions import db
 from board.feeds import views
 from board.feeds.services import issue_feed_token
-from board.schedule.models import AttendanceAnswer, SessionAttendance
-from board.sessions.models import BoardSession, SessionStatus
+from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 from board.sessions.services import generate_sessions, session_local_date
 from board.specialists.models import TimeOff
 

@@ -9,7 +9,8 @@ import icalendar
 from board.extensions import db
 from board.feeds.models import FeedToken
 from board.logs import RedactTokens
-from board.schedule.models import AttendanceAnswer, ScheduleRun, SessionAttendance
+from board.planning.models import ScheduleRun
+from board.sessions.models import AttendanceAnswer, SessionAttendance
 from tests.board.accounts.test_login import csrf_token_from
 
 

@@ -7,7 +7,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
-from board.common.models import utcnow
+from board.common.time import utcnow
 from board.extensions import db
 from board.notifications.models import Notification
 from board.notifications.services import deliver_pending_email, notify, notify_coordinators

@@ -4,17 +4,16 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from board.agendas.deadlines import cutoff_for
+from board.dashboard.services import cutoff_is_near
 
 from board.agendas.services import place_case, publish_agenda
 from board.cases.models import Case, RecordItem, RecordKind
-from board.common.validation import today
+from board.common.time import today
 from board.extensions import db
 from board.feeds.models import FeedToken
-from board.schedule.housekeeping import cutoff_for
-from board.schedule.models import AttendanceAnswer, SessionAttendance
-from board.sessions.models import BoardSession, SessionStatus
+from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 from board.specialists.models import TimeOff
-from board.ui.dashboard import cutoff_is_near
 from tests.board.ui.conftest import csrf_of, row
 
 

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from board.cases.models import Case, CaseStatus, RecordItem
-from board.common.validation import today
+from board.common.time import today
 from board.extensions import db
 from tests.board.ui.conftest import csrf_of, row
 

@@ -8,12 +8,11 @@ from board.agendas.models import AgendaItem
 from board.agendas.services import place_case, publish_agenda
 from board.boards.models import Board
 from board.cases.models import Case, CaseStatus
-from board.common.validation import today
+from board.common.time import today
 from board.extensions import db
 from board.feeds.models import FeedToken
 from board.meetings.models import MeetingOutcome
-from board.schedule.models import SessionAttendance
-from board.sessions.models import BoardSession, SessionStatus
+from board.sessions.models import BoardSession, SessionAttendance, SessionStatus
 from board.specialists.models import Specialist, TimeOff
 from tests.board.ui.conftest import csrf_of, row
 

@@ -5,12 +5,13 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from board.accounts.permissions import EVERYONE, STAFF, require_roles
-from board.cases.services import get_case
+from board.cases.models import Case
 from board.common.http import json_response
+from board.common.models import get_or_404
 from board.extensions import db
-from board.schedule import services
-from board.schedule.models import ScheduleRun
-from board.schedule.schemas import (
+from board.planning import services
+from board.planning.models import ScheduleRun
+from board.planning.schemas import (
     PlacementOut,
     RunOut,
     RunRequest,
@@ -57,5 +58,5 @@ def request_run(data):
 @blueprint.response(200, PlacementOut)
 def get_placement(case_id: int):
     """Where the case is placed and why, or why it is not placed yet."""
-    case = get_case(case_id)
+    case = get_or_404(Case, case_id)
     return json_response(placement_out.dump(services.get_case_placement(case)))

@@ -1,27 +1,19 @@
-"""The coordinator's dashboard, a specialist's home, and the scheduler button."""
+"""What the dashboard shows: sessions with capacity and quorum, the queue, records to chase."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import flash, redirect, render_template, url_for
-from flask_login import current_user
-from sqlalchemy import func
-
-from board.accounts.permissions import STAFF, is_staff, require_roles
+from board.agendas.deadlines import cutoff_for
 from board.agendas.models import AgendaItem
 from board.agendas.services import OPEN_SESSION_STATUSES, quorum_status
 from board.boards.services import list_boards
 from board.cases.models import Case, CaseStatus, InsurerNotice, RecordItem
 from board.cases.services import OPEN_STATUSES
-from board.common.models import utcnow
-from board.common.validation import today
+from board.common.time import local_date, today, utcnow
 from board.extensions import db
-from board.schedule.housekeeping import cutoff_for
-from board.schedule.models import CasePlacementNote
-from board.schedule.services import list_runs, run_assignment
+from board.planning.models import CasePlacementNote
 from board.sessions.models import BoardSession
-from board.sessions.services import configured_holidays, list_sessions, local_date
-from board.ui.views import blueprint
+from board.sessions.services import configured_holidays, list_sessions
 from scheduling import records_cutoff
 
 SESSIONS_PER_BOARD = 3
@@ -161,60 +153,3 @@ def pending_notices(limit: int = 50) -> list[Case]:
             .limit(limit)
         )
     )
-
-
-def render_home():
-    """Coordinators get the dashboard; specialists their own upcoming sessions."""
-    if not is_staff():
-        return specialist_home()
-    counts = dict(
-        db.session.execute(db.select(Case.status, func.count()).group_by(Case.status)).all()
-    )
-    runs = list_runs(limit=1)
-    return render_template(
-        "dashboard.html",
-        counts=counts,
-        boards=upcoming_by_board(),
-        queue=unplaced_queue(),
-        overdue=overdue_records(),
-        notices=pending_notices(),
-        last_run=runs[0] if runs else None,
-    )
-
-
-def specialist_home():
-    from board.sessions.services import expected_attendees
-
-    specialist_id = current_user.specialist_id
-    board_ids = set()
-    if specialist_id is not None:
-        from board.specialists.models import Specialist
-
-        person = db.session.get(Specialist, specialist_id)
-        board_ids = set(person.board_ids) if person else set()
-    sessions = [
-        session
-        for session in list_sessions(starts_from=utcnow())
-        if session.board_id in board_ids and session.status in OPEN_SESSION_STATUSES
-    ][:20]
-    expected = {
-        session.id: any(person.id == specialist_id for person in expected_attendees(session))
-        for session in sessions
-    }
-    return render_template("specialist_home.html", sessions=sessions, expected=expected)
-
-
-@blueprint.route("/schedule/run", methods=["POST"])
-@require_roles(*STAFF)
-def run_scheduler():
-    """Run the engine now and apply its plan."""
-    try:
-        run = run_assignment("coordinator", user_id=current_user.id)
-    except Exception:  # the run row records the failure; the page must not show a traceback
-        flash("The scheduler failed; the run is recorded and nothing was changed.")
-        return redirect(url_for("pages.home"))
-    flash(
-        f"Scheduler run {run.id}: {run.placed_count} placed, {run.moved_count} moved, "
-        f"{run.removed_count} removed, {run.unplaced_count} left unplaced."
-    )
-    return redirect(url_for("pages.home"))

@@ -1,17 +1,18 @@
-"""Records of engine runs, of background job firings, and of attendance answers."""
+"""Records of engine runs and of each case's latest placement note."""
 
-import enum
 import json
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from board.common.models import UTCDateTime, Versioned, enum_values, utcnow
+from board.common.enums import LabelledEnum, stored_enum
+from board.common.models import UTCDateTime
+from board.common.time import utcnow
 from board.extensions import db
 
 
-class RunOutcome(enum.StrEnum):
+class RunOutcome(LabelledEnum):
     RUNNING = "running"
     APPLIED = "applied"
     PROPOSED = "proposed"  # a dry run: changes computed, nothing written
@@ -30,7 +31,7 @@ class ScheduleRun(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[RunOutcome] = mapped_column(
-        Enum(RunOutcome, native_enum=False, length=20, values_callable=enum_values),
+        stored_enum(RunOutcome, length=20),
         default=RunOutcome.RUNNING,
         nullable=False,
     )
@@ -68,47 +69,3 @@ class CasePlacementNote(db.Model):
     )
     reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
     noted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-
-
-class JobFiring(db.Model):
-    """One firing of a background job, keyed by its time slot so no slot runs twice."""
-
-    __tablename__ = "job_firings"
-    __table_args__ = (UniqueConstraint("job", "slot"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job: Mapped[str] = mapped_column(String(40), nullable=False)
-    slot: Mapped[str] = mapped_column(String(40), nullable=False)
-    owner: Mapped[str] = mapped_column(String(120), nullable=False)
-    attempts: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(String(20), default="running", nullable=False)
-    summary: Mapped[str] = mapped_column(Text, default="", nullable=False)
-
-
-class AttendanceAnswer(enum.StrEnum):
-    CONFIRMED = "confirmed"
-    DECLINED = "declined"
-
-
-class SessionAttendance(Versioned, db.Model):
-    """A specialist's answer for one session; a decline removes them from its quorum."""
-
-    __tablename__ = "session_attendance"
-    __table_args__ = (UniqueConstraint("session_id", "specialist_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("board_sessions.id", ondelete="CASCADE"), index=True, nullable=False
-    )
-    specialist_id: Mapped[int] = mapped_column(
-        ForeignKey("specialists.id", ondelete="CASCADE"), nullable=False
-    )
-    answer: Mapped[AttendanceAnswer] = mapped_column(
-        Enum(AttendanceAnswer, native_enum=False, length=20, values_callable=enum_values),
-        nullable=False,
-    )
-    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    # Recorded at the meeting itself (CoC asks for attendance to be recorded).
-    attended: Mapped[bool | None] = mapped_column(Boolean)

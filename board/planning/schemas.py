@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields
 
-from board.schedule.models import RunOutcome
+from board.planning.models import RunOutcome
 
 
 class RunRequest(Schema):

@@ -7,11 +7,12 @@ from flask import current_app
 from board.agendas.models import AgendaItem
 from board.agendas.services import describe, publish_agenda, remove_item
 from board.cases.models import Case, CaseStatus
-from board.common.models import utcnow
+from board.common.enums import label_of
+from board.common.time import local_date, utcnow
 from board.extensions import db
 from board.notifications.services import notify, notify_coordinators
 from board.sessions.models import BoardSession, SessionStatus
-from board.sessions.services import configured_holidays, local_date, session_local_date
+from board.sessions.services import configured_holidays, session_local_date
 from scheduling import records_cutoff
 
 
@@ -40,13 +41,13 @@ def enforce_records_cutoffs(now: datetime | None = None) -> dict:
     ).all()
     for item in items:
         case, session = item.case, item.session
-        if case.records_complete and case.insurer_notice_satisfied:
+        if case.is_ready:
             continue
         local_today = local_date(now, session.board.time_zone)
         cutoff = cutoff_for(session)
         if local_today <= cutoff:
             continue
-        missing = ", ".join(k.replace("_", " ") for k in case.missing_record_kinds) or "none"
+        missing = ", ".join(label_of(k) for k in case.missing_record_kinds) or "none"
         problem = f"records missing: {missing}" if not case.records_complete else "insurer notice"
         key = f"cutoff:{case.id}:session-{session.id}"
         if item.pinned:
@@ -114,7 +115,7 @@ def send_records_reminders(now: datetime | None = None) -> int:
         local_today = local_date(now, item.session.board.time_zone)
         if not (local_today <= cutoff <= local_today + lead):
             continue
-        kinds = ", ".join(record.kind.value.replace("_", " ") for record in missing)
+        kinds = ", ".join(record.kind.label for record in missing)
         queued = notify(
             "records_reminder",
             f"Records needed by {cutoff:%a %d %b} for case {case.reference}",

@@ -4,14 +4,14 @@ import json
 from datetime import timedelta
 
 import pytest
+from board.planning import engine_input, services
 
 from board.agendas.models import AgendaItem
 from board.agendas.services import place_case
 from board.cases.models import Case, CaseStatus
-from board.common.validation import today
+from board.common.time import today
 from board.extensions import db
-from board.schedule import services
-from board.schedule.models import RunOutcome, ScheduleRun
+from board.planning.models import RunOutcome, ScheduleRun
 from board.sessions.models import BoardSession
 
 
@@ -150,8 +150,8 @@ def test_a_run_that_crashes_midway_leaves_no_partial_plan(app, center, ready_cas
 def test_a_coordinator_edit_made_during_the_solve_is_not_overwritten(app, center, ready_case):
     case_id = ready_case()
     with app.app_context():
-        sessions, cases, snapshot = services.build_engine_input(services.utcnow())
-        plan = services.plan_schedule(sessions, cases, services.engine_policy())
+        sessions, cases, snapshot = engine_input.build_engine_input(services.utcnow())
+        plan = services.plan_schedule(sessions, cases, engine_input.engine_policy())
         assert plan.placements[case_id] == center["sessions"][0]
         # meanwhile a coordinator changes the case
         case = db.session.get(Case, case_id)

@@ -2,10 +2,16 @@
 
 from flask import current_app
 
+from board.agendas.deadlines import (
+    enforce_records_cutoffs,
+    publish_due_agendas,
+    send_records_reminders,
+)
 from board.boards.services import list_boards
-from board.common.validation import today
+from board.common.time import today
 from board.extensions import db
 from board.notifications.services import deliver_pending_email
+from board.planning.services import run_assignment
 from board.sessions.services import generate_sessions
 
 
@@ -20,8 +26,6 @@ def generate_upcoming_sessions() -> str:
 
 def assign_cases() -> str:
     """Run the engine and apply its plan."""
-    from board.schedule.services import run_assignment
-
     run = run_assignment("scheduled")
     return (
         f"run {run.id}: {run.placed_count} placed, {run.moved_count} moved, "
@@ -29,12 +33,9 @@ def assign_cases() -> str:
     )
 
 
-def enforce_records_cutoffs() -> str:
+def move_late_cases() -> str:
     """Move cases that missed their records cutoff, then replan so they find a new session."""
-    from board.schedule.housekeeping import enforce_records_cutoffs as enforce
-    from board.schedule.services import run_assignment
-
-    counts = enforce()
+    counts = enforce_records_cutoffs()
     if counts["removed"]:
         db.session.commit()
         run_assignment("records cutoff")
@@ -43,15 +44,11 @@ def enforce_records_cutoffs() -> str:
 
 def publish_agendas() -> str:
     """Publish agendas whose freeze time has come."""
-    from board.schedule.housekeeping import publish_due_agendas
-
     return f"{publish_due_agendas()} agendas published"
 
 
 def send_reminders() -> str:
     """Queue records reminders to referring offices."""
-    from board.schedule.housekeeping import send_records_reminders
-
     return f"{send_records_reminders()} reminders queued"
 
 
@@ -64,7 +61,7 @@ def deliver_email() -> str:
 JOBS = {
     "generate_sessions": generate_upcoming_sessions,
     "assign": assign_cases,
-    "records_cutoff": enforce_records_cutoffs,
+    "records_cutoff": move_late_cases,
     "publish_agendas": publish_agendas,
     "reminders": send_reminders,
     "deliver_email": deliver_email,

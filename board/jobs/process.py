@@ -17,11 +17,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
-from board.common.models import utcnow
+from board.common.time import utcnow
 from board.extensions import db
-from board.schedule import jobs
-from board.schedule.leadership import leadership_for
-from board.schedule.models import JobFiring
+from board.jobs.definitions import JOBS
+from board.jobs.leadership import leadership_for
+from board.jobs.models import JobFiring
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def run_firing(app: Flask, job: str, owner: str) -> None:
         if firing is None:
             return
         try:
-            summary = jobs.JOBS[job]()
+            summary = JOBS[job]()
             db.session.commit()
             firing.outcome, firing.summary = "succeeded", summary or ""
         except Exception as error:  # noqa: BLE001 - recorded, and the next slot runs again

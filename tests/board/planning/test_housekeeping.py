@@ -2,20 +2,21 @@
 
 from datetime import timedelta
 
-from board.agendas.models import AgendaItem
-from board.agendas.services import place_case
-from board.cases.models import Case, CaseStatus
-from board.extensions import db
-from board.notifications.models import Notification
-from board.schedule.housekeeping import (
+from board.agendas.deadlines import (
     cutoff_for,
     enforce_records_cutoffs,
     publish_due_agendas,
     send_records_reminders,
 )
-from board.schedule.models import AttendanceAnswer, JobFiring, SessionAttendance
-from board.schedule.process import run_firing
-from board.sessions.models import BoardSession, SessionStatus
+from board.jobs.process import run_firing
+
+from board.agendas.models import AgendaItem
+from board.agendas.services import place_case
+from board.cases.models import Case, CaseStatus
+from board.extensions import db
+from board.jobs.models import JobFiring
+from board.notifications.models import Notification
+from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 
 
 def put_on_agenda(app, case_id: int, session_id: int, pinned: bool = False) -> None:
@@ -144,7 +145,7 @@ def test_jobs_run_through_their_firing_record(app, center, ready_case):
 
 
 def test_a_failing_job_is_recorded_not_raised(app, monkeypatch):
-    from board.schedule import jobs
+    from board.jobs import definitions as jobs
 
     def broken() -> str:
         raise ValueError("no such board")

@@ -1,4 +1,9 @@
-"""Reading browser forms with the API's own schemas, so both accept exactly the same input."""
+"""Reading browser forms with the API's own schemas, and the one way every page writes.
+
+Every HTML write goes through `perform`: it checks the version the page was built from,
+calls one service, commits once, and on a refusal rolls back and says why, so the view only
+re-renders its page with that `Refusal`.
+"""
 
 import dataclasses
 from collections.abc import Callable
@@ -7,8 +12,13 @@ from flask import request
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
-from board.common.errors import Conflict, StaleVersion, ValidationFailed
+from board.common.errors import DomainError, StaleVersion, ValidationFailed, require_version
 from board.extensions import db
+
+STALE_MESSAGE = (
+    "Someone else changed this while you were editing. Nothing was saved: the current "
+    "state is shown below, and your input is kept in the form so you can apply it again."
+)
 
 
 def form_data(schema: Schema, form: MultiDict, skip: tuple[str, ...] = ()) -> dict:
@@ -68,41 +78,56 @@ def seen_version() -> int | None:
         return None
 
 
-def check_version(row) -> None:
-    """Refuse a form built from an older version of the row."""
-    if seen_version() != row.version:
-        raise StaleVersion(current_version=row.version)
-
-
 @dataclasses.dataclass(frozen=True)
-class SaveResult:
-    """How a form save ended: saved, or refused with the page status and field messages."""
+class Refusal:
+    """Why a page write saved nothing: the status to answer, a message, field messages."""
 
-    status: int = 200
+    status: int
+    message: str
     errors: dict = dataclasses.field(default_factory=dict)
     stale: bool = False
 
+    @classmethod
+    def from_error(cls, error: DomainError) -> "Refusal":
+        if isinstance(error, StaleVersion):
+            return cls(412, STALE_MESSAGE, {}, stale=True)
+        if isinstance(error, ValidationFailed):
+            return cls(422, "Nothing was saved: " + error.message, error.details)
+        return cls(error.status, error.message, {"_schema": [error.message]})
+
+    @property
+    def field_text(self) -> str:
+        """The field messages as one sentence, for pages that show a single alert."""
+        return " ".join(message for messages in self.errors.values() for message in messages)
+
+
+@dataclasses.dataclass(frozen=True)
+class Performed:
+    """How a page write ended: the service's result, or the refusal to show."""
+
+    result: object = None
+    refusal: Refusal | None = None
+
     @property
     def saved(self) -> bool:
-        return self.status == 200
+        return self.refusal is None
 
 
-def save_form(row, change: Callable[[], object]) -> SaveResult:
-    """Check the form's version of `row`, apply `change` and commit; a refusal writes nothing."""
+def perform(action: Callable[[], object], versioned=None) -> Performed:
+    """Check the page's version of `versioned` (if given), run `action`, commit once.
+
+    A refusal (stale version, bad input, a state that forbids the change) rolls back, so
+    nothing is written, and comes back for the view to show on its page.
+    """
     try:
-        check_version(row)
-        change()
+        if versioned is not None:
+            require_version(versioned, seen_version())
+        result = action()
         db.session.commit()
-    except StaleVersion:
+    except DomainError as error:
         db.session.rollback()
-        return SaveResult(412, stale=True)
-    except ValidationFailed as error:
-        db.session.rollback()
-        return SaveResult(422, error.details)
-    except Conflict as error:
-        db.session.rollback()
-        return SaveResult(409, {"_schema": [error.message]})
-    return SaveResult()
+        return Performed(refusal=Refusal.from_error(error))
+    return Performed(result=result)
 
 
 def is_fetch() -> bool:
@@ -110,15 +135,11 @@ def is_fetch() -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
-STALE_MESSAGE = (
-    "Someone else changed this while you were editing. Nothing was saved: the current "
-    "state is shown below, and your input is kept in the form so you can apply it again."
-)
-
-
-def typed_values(form: MultiDict, list_names: tuple[str, ...]) -> dict:
+def typed_values(form: MultiDict, list_names: tuple[str, ...], checkboxes=()) -> dict:
     """What the user typed, lists kept as lists, so a refused form shows it all again."""
     values = {key: form.get(key) for key in form}
     for name in list_names:
         values[name] = form.getlist(name)
+    for name in checkboxes:
+        values[name] = name in form
     return values

@@ -10,9 +10,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from board.jobs.process import claim_firing, slot_for
+
 from board.extensions import db
-from board.schedule.models import JobFiring
-from board.schedule.process import claim_firing, slot_for
+from board.jobs.models import JobFiring
 
 PERIOD = 2  # seconds between firings of the test job
 ROOT = Path(__file__).resolve().parents[3]

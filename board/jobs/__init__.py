@@ -1,0 +1,1 @@
+"""Background jobs: the scheduler process, leader election, job definitions, firing claims."""

@@ -1,1 +1,0 @@
-"""Scheduling in the app: engine runs, placements, and the background scheduler process."""

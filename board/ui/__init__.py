@@ -1,1 +1,0 @@
-"""The coordinator's browser workspace: dashboard, cases, boards and specialists pages."""
