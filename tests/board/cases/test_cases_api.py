@@ -193,7 +193,9 @@ def test_patch_bad_input_is_422_and_writes_nothing(api, make_case):
 def test_status_transitions_follow_the_state_machine(api, make_case, path, target, expected):
     case_id = make_case()
     for step in path:
-        done = api.post(f"/api/v1/cases/{case_id}/transitions", json={"to": step, "reason": "Setup"})
+        done = api.post(
+            f"/api/v1/cases/{case_id}/transitions", json={"to": step, "reason": "Setup"}
+        )
         assert done.status_code == 200, done.get_json()
     response = api.post(
         f"/api/v1/cases/{case_id}/transitions", json={"to": target, "reason": "Triage"}

@@ -1,6 +1,7 @@
 """Dates at the edge of the calendar are refused at the door instead of breaking the scheduler."""
 
 import pytest
+
 from board.planning.services import run_assignment
 
 

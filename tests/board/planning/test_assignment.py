@@ -4,13 +4,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from board.planning import engine_input, services
 
 from board.agendas.models import AgendaItem
 from board.agendas.services import place_case
 from board.cases.models import Case, CaseStatus
 from board.common.time import today
 from board.extensions import db
+from board.planning import engine_input, services
 from board.planning.models import RunOutcome, ScheduleRun
 from board.sessions.models import BoardSession
 

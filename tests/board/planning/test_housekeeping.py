@@ -8,13 +8,12 @@ from board.agendas.deadlines import (
     publish_due_agendas,
     send_records_reminders,
 )
-from board.jobs.process import run_firing
-
 from board.agendas.models import AgendaItem
 from board.agendas.services import place_case
 from board.cases.models import Case, CaseStatus
 from board.extensions import db
 from board.jobs.models import JobFiring
+from board.jobs.process import run_firing
 from board.notifications.models import Notification
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 

@@ -10,10 +10,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from board.jobs.process import claim_firing, slot_for
-
 from board.extensions import db
 from board.jobs.models import JobFiring
+from board.jobs.process import claim_firing, slot_for
 
 PERIOD = 2  # seconds between firings of the test job
 ROOT = Path(__file__).resolve().parents[3]

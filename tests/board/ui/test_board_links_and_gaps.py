@@ -4,12 +4,12 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from board.agendas.deadlines import cutoff_for
-from board.dashboard.services import cutoff_is_near
 
+from board.agendas.deadlines import cutoff_for
 from board.agendas.services import place_case, publish_agenda
 from board.cases.models import Case, RecordItem, RecordKind
 from board.common.time import today
+from board.dashboard.services import cutoff_is_near
 from board.extensions import db
 from board.feeds.models import FeedToken
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
