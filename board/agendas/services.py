@@ -260,8 +260,6 @@ def list_queue(session: BoardSession) -> list[Case]:
 
 def quorum_status(session: BoardSession, items: list[AgendaItem] | None = None) -> list[dict]:
     """For each specialty the board (or a listed case) needs: who is expected, away, declined."""
-    from board.sessions.services import session_local_date
-
     needed = {specialty.code: specialty.name for specialty in session.board.required_specialties}
     for item in items if items is not None else list_agenda(session):
         for specialty in item.case.extra_specialties:
