@@ -35,13 +35,13 @@ def agenda_line(item: AgendaItem) -> str:
     parts = [
         f"{item.position}. {case.reference}",
         case.site.name,
-        case.opinion_kind.value.replace("_", " "),
+        case.opinion_kind.label,
         case.priority.value,
         f"{item.minutes} min",
     ]
     if case.presenting_physician:
         parts.append(f"presented by {case.presenting_physician}")
-    parts.append(case.question_category.value.replace("_", " "))
+    parts.append(case.question_category.label)
     return " · ".join(parts)
 
 
