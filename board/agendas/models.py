@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from board.cases.models import Case
-from board.common.models import UTCDateTime, Versioned
+from board.common.models import UTCDateTime, Versioned, parent_id
 from board.common.time import utcnow
 from board.extensions import db
 from board.sessions.models import BoardSession
@@ -17,9 +17,7 @@ class AgendaItem(Versioned, db.Model):
     __table_args__ = (UniqueConstraint("session_id", "case_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("board_sessions.id", ondelete="CASCADE"), index=True, nullable=False
-    )
+    session_id: Mapped[int] = parent_id("board_sessions.id")
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True, nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     minutes: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -2,25 +2,20 @@
 
 from datetime import time
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, Time
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, Integer, String, Text, Time
+from sqlalchemy.orm import Mapped, mapped_column
 
-from board.common.models import Timestamped, Versioned
+from board.common.models import Timestamped, Versioned, link_table, linked
 from board.extensions import db
 from board.vocabulary.models import DiseaseSite, Specialty
 
-board_sites = Table(
-    "board_sites",
-    db.metadata,
-    Column("board_id", ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True),
-    Column("site_code", ForeignKey("disease_sites.code"), primary_key=True),
+board_sites = link_table(
+    "board_sites", ("board_id", "boards.id"), ("site_code", "disease_sites.code")
 )
-
-board_required_specialties = Table(
+board_required_specialties = link_table(
     "board_required_specialties",
-    db.metadata,
-    Column("board_id", ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True),
-    Column("specialty_code", ForeignKey("specialties.code"), primary_key=True),
+    ("board_id", "boards.id"),
+    ("specialty_code", "specialties.code"),
 )
 
 
@@ -45,11 +40,9 @@ class Board(Versioned, Timestamped, db.Model):
     notes: Mapped[str] = mapped_column(Text, default="", nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
-    sites: Mapped[list[DiseaseSite]] = relationship(
-        secondary=board_sites, order_by=DiseaseSite.code, lazy="selectin"
-    )
-    required_specialties: Mapped[list[Specialty]] = relationship(
-        secondary=board_required_specialties, order_by=Specialty.code, lazy="selectin"
+    sites: Mapped[list[DiseaseSite]] = linked(board_sites, DiseaseSite.code)
+    required_specialties: Mapped[list[Specialty]] = linked(
+        board_required_specialties, Specialty.code
     )
 
     @property

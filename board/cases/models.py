@@ -3,18 +3,24 @@
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Column,
     Date,
     ForeignKey,
     Integer,
     String,
-    Table,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from board.common.enums import LabelledEnum, stored_enum
-from board.common.models import Timestamped, UTCDateTime, Versioned
+from board.common.models import (
+    Timestamped,
+    UTCDateTime,
+    Versioned,
+    link_table,
+    linked,
+    owned_children,
+    parent_id,
+)
 from board.common.time import utcnow
 from board.extensions import db
 from board.specialists.models import Specialist
@@ -88,11 +94,8 @@ class RecordKind(LabelledEnum):
     OTHER = "other"
 
 
-case_extra_specialties = Table(
-    "case_extra_specialties",
-    db.metadata,
-    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
-    Column("specialty_code", ForeignKey("specialties.code"), primary_key=True),
+case_extra_specialties = link_table(
+    "case_extra_specialties", ("case_id", "cases.id"), ("specialty_code", "specialties.code")
 )
 
 
@@ -147,22 +150,10 @@ class Case(Versioned, Timestamped, db.Model):
     insurer_notice_sent_on: Mapped[date | None] = mapped_column(Date)
 
     site: Mapped[DiseaseSite] = relationship(lazy="joined")
-    extra_specialties: Mapped[list[Specialty]] = relationship(
-        secondary=case_extra_specialties, order_by=Specialty.code, lazy="selectin"
-    )
+    extra_specialties: Mapped[list[Specialty]] = linked(case_extra_specialties, Specialty.code)
     requested_specialist: Mapped[Specialist | None] = relationship(lazy="joined")
-    records: Mapped[list["RecordItem"]] = relationship(
-        back_populates="case",
-        order_by="RecordItem.id",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-    )
-    status_changes: Mapped[list["StatusChange"]] = relationship(
-        back_populates="case",
-        order_by="StatusChange.id",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-    )
+    records: Mapped[list["RecordItem"]] = owned_children("case", "RecordItem.id")
+    status_changes: Mapped[list["StatusChange"]] = owned_children("case", "StatusChange.id")
 
     @property
     def extra_specialty_codes(self) -> list[str]:
@@ -190,9 +181,7 @@ class RecordItem(Versioned, db.Model):
     __tablename__ = "record_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(
-        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
-    )
+    case_id: Mapped[int] = parent_id("cases.id")
     kind: Mapped[RecordKind] = mapped_column(stored_enum(RecordKind), nullable=False)
     requested_on: Mapped[date | None] = mapped_column(Date)
     received_on: Mapped[date | None] = mapped_column(Date)
@@ -207,9 +196,7 @@ class StatusChange(db.Model):
     __tablename__ = "case_status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(
-        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
-    )
+    case_id: Mapped[int] = parent_id("cases.id")
     from_status: Mapped[CaseStatus | None] = mapped_column(stored_enum(CaseStatus))
     to_status: Mapped[CaseStatus] = mapped_column(stored_enum(CaseStatus), nullable=False)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

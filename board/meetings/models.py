@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from board.common.enums import LabelledEnum, stored_enum
-from board.common.models import UTCDateTime, Versioned
+from board.common.models import UTCDateTime, Versioned, parent_id
 from board.common.time import utcnow
 from board.extensions import db
 
@@ -26,12 +26,8 @@ class MeetingOutcome(Versioned, db.Model):
     __table_args__ = (UniqueConstraint("session_id", "case_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("board_sessions.id", ondelete="CASCADE"), index=True, nullable=False
-    )
-    case_id: Mapped[int] = mapped_column(
-        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
-    )
+    session_id: Mapped[int] = parent_id("board_sessions.id")
+    case_id: Mapped[int] = parent_id("cases.id")
     discussed: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     recommendation: Mapped[str] = mapped_column(Text, default="", nullable=False)
     concordance: Mapped[Concordance | None] = mapped_column(stored_enum(Concordance))

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from board.boards.models import Board
 from board.common.enums import LabelledEnum, stored_enum
-from board.common.models import Timestamped, UTCDateTime, Versioned
+from board.common.models import Timestamped, UTCDateTime, Versioned, parent_id
 from board.common.time import utcnow
 from board.extensions import db
 
@@ -77,9 +77,7 @@ class SessionAttendance(Versioned, db.Model):
     __table_args__ = (UniqueConstraint("session_id", "specialist_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("board_sessions.id", ondelete="CASCADE"), index=True, nullable=False
-    )
+    session_id: Mapped[int] = parent_id("board_sessions.id")
     specialist_id: Mapped[int] = mapped_column(
         ForeignKey("specialists.id", ondelete="CASCADE"), nullable=False
     )

@@ -2,26 +2,29 @@
 
 from datetime import date
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, String, Table
+from sqlalchemy import Boolean, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from board.boards.models import Board
-from board.common.models import Timestamped, Versioned
+from board.common.models import (
+    Timestamped,
+    Versioned,
+    link_table,
+    linked,
+    owned_children,
+    parent_id,
+)
 from board.extensions import db
 from board.vocabulary.models import DiseaseSite, Specialty
 
-specialist_sites = Table(
-    "specialist_sites",
-    db.metadata,
-    Column("specialist_id", ForeignKey("specialists.id", ondelete="CASCADE"), primary_key=True),
-    Column("site_code", ForeignKey("disease_sites.code"), primary_key=True),
+specialist_sites = link_table(
+    "specialist_sites", ("specialist_id", "specialists.id"), ("site_code", "disease_sites.code")
 )
-
-board_memberships = Table(
+board_memberships = link_table(
     "board_memberships",
-    db.metadata,
-    Column("specialist_id", ForeignKey("specialists.id", ondelete="CASCADE"), primary_key=True),
-    Column("board_id", ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True),
+    ("specialist_id", "specialists.id"),
+    ("board_id", "boards.id"),
+    both_owned=True,
 )
 
 
@@ -35,18 +38,9 @@ class Specialist(Versioned, Timestamped, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     specialty: Mapped[Specialty] = relationship(lazy="joined")
-    sites: Mapped[list[DiseaseSite]] = relationship(
-        secondary=specialist_sites, order_by=DiseaseSite.code, lazy="selectin"
-    )
-    boards: Mapped[list[Board]] = relationship(
-        secondary=board_memberships, order_by=Board.name, lazy="selectin"
-    )
-    time_off: Mapped[list["TimeOff"]] = relationship(
-        back_populates="specialist",
-        order_by="TimeOff.starts_on",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-    )
+    sites: Mapped[list[DiseaseSite]] = linked(specialist_sites, DiseaseSite.code)
+    boards: Mapped[list[Board]] = linked(board_memberships, Board.name)
+    time_off: Mapped[list["TimeOff"]] = owned_children("specialist", "TimeOff.starts_on")
 
     @property
     def site_codes(self) -> list[str]:
@@ -64,9 +58,7 @@ class TimeOff(Versioned, db.Model):
     __tablename__ = "time_off"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    specialist_id: Mapped[int] = mapped_column(
-        ForeignKey("specialists.id", ondelete="CASCADE"), index=True, nullable=False
-    )
+    specialist_id: Mapped[int] = parent_id("specialists.id")
     starts_on: Mapped[date] = mapped_column(Date, nullable=False)
     ends_on: Mapped[date] = mapped_column(Date, nullable=False)
     reason: Mapped[str] = mapped_column(String(200), default="", nullable=False)
