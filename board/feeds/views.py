@@ -1,6 +1,9 @@
 """`/feeds/<token>.ics` for calendar clients, the attendance page behind the same token, and
 the pages' calendar links (issue, rotate, revoke) for specialists and boards."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     Response,
@@ -16,7 +19,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
-from board.accounts.permissions import EVERYONE, STAFF, require_roles
+from board.accounts.permissions import EVERYONE, is_staff, require_roles
 from board.boards.models import Board
 from board.boards.views import render_board
 from board.common.errors import field_error
@@ -237,118 +240,96 @@ def typed_label() -> str:
     return label
 
 
-def change_link(action, render, page_url: str, done: str):
+def change_link(action, owner: "LinkOwner", done: str):
     """Run one change to calendar links; a new link's address is shown this once."""
     performed = perform(action)
     if performed.refusal:
         refusal = performed.refusal
         message = "Nothing was saved." if refusal.status == 422 else refusal.message
-        return render(refusal, message=message)
+        return owner.render(refusal, message=message)
     if isinstance(performed.result, tuple):  # a new link: its secret is shown this once
         token, secret = performed.result
-        return render(
-            None, status=201, message=done, new_link={"token": token, **feed_urls(secret)}
-        )
+        new_link = {"token": token, **feed_urls(secret)}
+        return owner.render(None, status=201, message=done, new_link=new_link)
     flash(done)
-    return redirect(page_url)
+    return redirect(owner.page_url)
 
 
-def specialist_link_change(specialist_id: int, action, done: str):
-    """One change to a specialist's links, answered on their page."""
-    specialist = load_specialist(specialist_id)
+@dataclass(frozen=True)
+class LinkOwner:
+    """Whose calendar links a page manages, and how to answer on that page."""
 
-    def render(refusal, **context):
-        return render_specialist(db.session.get(Specialist, specialist_id), refusal, **context)
+    specialist_id: int | None
+    board_id: int | None
+    page_url: str
+    render: Callable
 
-    page_url = url_for("specialists.specialist_page", specialist_id=specialist_id) + "#feeds"
-    return change_link(lambda: action(specialist), render, page_url, done)
 
+def link_owner(owner_kind: str, owner_id: int) -> LinkOwner:
+    """The specialist or board whose links change, once the user may manage them."""
+    if owner_kind == "specialists":
+        load_specialist(owner_id)  # 403 unless staff or the specialist themself
 
-def board_link_change(board_id: int, action, done: str):
-    """One change to a board's links, answered on the board's page."""
-    board = get_or_404(Board, board_id)
+        def render_page(refusal, **context):
+            return render_specialist(db.session.get(Specialist, owner_id), refusal, **context)
 
-    def render(refusal, status=None, **context):
+        page_url = url_for("specialists.specialist_page", specialist_id=owner_id)
+        return LinkOwner(owner_id, None, page_url + "#feeds", render_page)
+    get_or_404(Board, owner_id)
+    if not is_staff():
+        abort(403, description="Only coordinators manage board calendar links.")
+
+    def render_board_page(refusal, status=None, **context):
         errors = refusal.errors if refusal and refusal.status == 422 else {}
         status = status or (refusal.status if refusal else None)
-        fresh = db.session.get(Board, board_id)
+        fresh = db.session.get(Board, owner_id)
         return render_board(fresh, None, status=status, link_errors=errors, **context)
 
-    page_url = url_for("boards.board_edit", board_id=board_id) + "#feeds"
-    return change_link(lambda: action(board), render, page_url, done)
+    page_url = url_for("boards.board_edit", board_id=owner_id)
+    return LinkOwner(None, owner_id, page_url + "#feeds", render_board_page)
 
 
+LINKS = "/<any(specialists, boards):owner_kind>/<int:owner_id>/feeds"
 NEW_LINK = "New calendar link created. Copy it now: it is shown only once."
-ROTATED = "Link replaced; the old one no longer works. Copy the new one now."
 
 
-@blueprint.route("/specialists/<int:specialist_id>/feeds", methods=["POST"])
+@blueprint.route(LINKS, methods=["POST"])
 @require_roles(*EVERYONE)
-def specialist_link_issue(specialist_id: int):
+def link_issue(owner_kind: str, owner_id: int):
     """Create a calendar link; its address is shown once."""
+    owner = link_owner(owner_kind, owner_id)
 
-    def issue(specialist):
+    def issue():
         return services.issue_feed_token(
-            specialist_id=specialist.id, label=typed_label(), user_id=current_user.id
+            owner.specialist_id, owner.board_id, label=typed_label(), user_id=current_user.id
         )
 
-    return specialist_link_change(specialist_id, issue, NEW_LINK)
+    return change_link(issue, owner, NEW_LINK)
 
 
-@blueprint.route("/specialists/<int:specialist_id>/feeds/<int:token_id>/rotate", methods=["POST"])
+@blueprint.route(LINKS + "/<int:token_id>/rotate", methods=["POST"])
 @require_roles(*EVERYONE)
-def specialist_link_rotate(specialist_id: int, token_id: int):
+def link_rotate(owner_kind: str, owner_id: int, token_id: int):
     """Replace a link: the old one stops at once."""
+    owner = link_owner(owner_kind, owner_id)
 
-    def rotate(specialist):
-        token = services.get_feed_token(token_id, specialist.id, None)
+    def rotate():
+        token = services.get_feed_token(token_id, owner.specialist_id, owner.board_id)
         return services.rotate_feed_token(token, current_user.id)
 
-    return specialist_link_change(specialist_id, rotate, ROTATED)
+    return change_link(
+        rotate, owner, "Link replaced; the old one no longer works. Copy the new one now."
+    )
 
 
-@blueprint.route("/specialists/<int:specialist_id>/feeds/<int:token_id>/revoke", methods=["POST"])
+@blueprint.route(LINKS + "/<int:token_id>/revoke", methods=["POST"])
 @require_roles(*EVERYONE)
-def specialist_link_revoke(specialist_id: int, token_id: int):
+def link_revoke(owner_kind: str, owner_id: int, token_id: int):
     """Stop a link at once."""
+    owner = link_owner(owner_kind, owner_id)
 
-    def revoke(specialist):
-        services.revoke_feed_token(services.get_feed_token(token_id, specialist.id, None))
+    def revoke():
+        token = services.get_feed_token(token_id, owner.specialist_id, owner.board_id)
+        services.revoke_feed_token(token)
 
-    return specialist_link_change(specialist_id, revoke, "Link revoked.")
-
-
-@blueprint.route("/boards/<int:board_id>/feeds", methods=["POST"])
-@require_roles(*STAFF)
-def board_link_issue(board_id: int):
-    """Create a calendar link for the whole board; its address is shown once."""
-
-    def issue(board):
-        return services.issue_feed_token(
-            board_id=board.id, label=typed_label(), user_id=current_user.id
-        )
-
-    return board_link_change(board_id, issue, NEW_LINK)
-
-
-@blueprint.route("/boards/<int:board_id>/feeds/<int:token_id>/rotate", methods=["POST"])
-@require_roles(*STAFF)
-def board_link_rotate(board_id: int, token_id: int):
-    """Replace a board's link: the old one stops at once."""
-
-    def rotate(board):
-        token = services.get_feed_token(token_id, None, board.id)
-        return services.rotate_feed_token(token, current_user.id)
-
-    return board_link_change(board_id, rotate, ROTATED)
-
-
-@blueprint.route("/boards/<int:board_id>/feeds/<int:token_id>/revoke", methods=["POST"])
-@require_roles(*STAFF)
-def board_link_revoke(board_id: int, token_id: int):
-    """Stop a board's link at once."""
-
-    def revoke(board):
-        services.revoke_feed_token(services.get_feed_token(token_id, None, board.id))
-
-    return board_link_change(board_id, revoke, "Link revoked.")
+    return change_link(revoke, owner, "Link revoked.")
