@@ -183,13 +183,13 @@ def attendance(secret: str, session_id: int):
     if session.board_id not in token.specialist.board_ids:
         return not_found()
     form = AttendanceForm()
-    answered = None
+    answered, refusal = None, None
     if form.validate_on_submit():
         answer = AttendanceAnswer.DECLINED if form.decline.data else AttendanceAnswer.CONFIRMED
-        services.answer_attendance(token, session, answer)
-        db.session.commit()
-        answered = answer
-        if answer == AttendanceAnswer.DECLINED:
+        refusal = perform(lambda: services.answer_attendance(token, session, answer)).refusal
+        if refusal is None:
+            answered = answer
+        if answered == AttendanceAnswer.DECLINED:
             # A decline can break a session's quorum: replan now rather than in 15 minutes.
             replan("attendance declined")
     elif request.method == "POST":
@@ -207,7 +207,8 @@ def attendance(secret: str, session_id: int):
         specialist=token.specialist,
         current=current,
         answered=answered,
-    )
+        message=refusal.message if refusal else "",
+    ), (refusal.status if refusal else 200)
 
 
 # --- Calendar links, managed on the specialist's and the board's pages ----------------------
