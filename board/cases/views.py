@@ -7,18 +7,8 @@ Other domains add their part of the case page (placement, outcomes) through the
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from board.accounts.permissions import EVERYONE, STAFF, can_see_patient_data, require_roles
-from board.cases import services
-from board.cases.models import (
-    Case,
-    CaseStatus,
-    FirstOpinionSource,
-    InsurerNotice,
-    OpinionKind,
-    Priority,
-    QuestionCategory,
-    RecordKind,
-    Sex,
-)
+from board.cases import models, services
+from board.cases.models import Case, CaseStatus, InsurerNotice, RecordKind
 from board.cases.schemas import case_in, case_patch, record_in, record_patch
 from board.common.enums import label_of
 from board.common.errors import field_error
@@ -46,11 +36,11 @@ PAGE_SIZE = 50
 def choices() -> dict:
     """Everything the case form offers to choose from."""
     return {
-        "sexes": list(Sex),
-        "sources": list(FirstOpinionSource),
-        "kinds": list(OpinionKind),
-        "priorities": list(Priority),
-        "categories": list(QuestionCategory),
+        "sexes": list(models.Sex),
+        "sources": list(models.FirstOpinionSource),
+        "kinds": list(models.OpinionKind),
+        "priorities": list(models.Priority),
+        "categories": list(models.QuestionCategory),
         "notices": list(InsurerNotice),
         "record_kinds": list(RecordKind),
         "sites": db.session.scalars(
