@@ -2,13 +2,12 @@
 
 from flask import abort, url_for
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from board.accounts import services
 from board.accounts.models import ApiToken, Role
 from board.accounts.permissions import EVERYONE, require_roles
-from board.accounts.schemas import CreatedTokenOut, TokenIn, TokenOut, token_out, tokens_out
-from board.common.http import json_response
+from board.accounts.schemas import CreatedTokenOut, TokenIn, TokenOut
+from board.common.http import Blueprint, ShownOnce
 from board.extensions import db
 
 blueprint = Blueprint(
@@ -22,7 +21,7 @@ blueprint = Blueprint(
 def list_tokens():
     """Your tokens (admins see everyone's), without their secrets."""
     owner = None if current_user.role == Role.ADMIN else current_user.id
-    return json_response(tokens_out.dump(services.list_api_tokens(owner)))
+    return services.list_api_tokens(owner)
 
 
 @blueprint.route("", methods=["POST"])
@@ -34,8 +33,7 @@ def create_token(data):
     secret = services.create_api_token(current_user, scope=data["scope"], label=data["label"])
     db.session.commit()
     token = services.get_user_for_token(secret)[1]
-    body = {**token_out.dump(token), "token": secret}
-    return json_response(body, 201, location=url_for(".list_tokens"))
+    return ShownOnce(token, token=secret), {"Location": url_for(".list_tokens")}
 
 
 @blueprint.route("/<int:token_id>", methods=["DELETE"])

@@ -22,7 +22,3 @@ class TokenOut(Schema):
 
 class CreatedTokenOut(TokenOut):
     token = fields.String(metadata={"description": "Shown once; store it now"})
-
-
-token_out = TokenOut()
-tokens_out = TokenOut(many=True)

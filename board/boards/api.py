@@ -1,13 +1,12 @@
 """`/api/v1/boards`."""
 
 from flask import url_for
-from flask_smorest import Blueprint
 
 from board.accounts.permissions import EVERYONE, STAFF, require_roles
 from board.boards import services
 from board.boards.models import Board
-from board.boards.schemas import BoardIn, BoardOut, board_out, board_patch, boards_out
-from board.common.http import check_if_match, json_response
+from board.boards.schemas import BoardIn, BoardOut, board_patch
+from board.common.http import Blueprint, check_if_match, with_etag
 from board.common.models import get_or_404
 from board.extensions import db
 
@@ -19,7 +18,7 @@ blueprint = Blueprint("boards_api", __name__, url_prefix="/api/v1/boards", descr
 @blueprint.response(200, BoardOut(many=True))
 def list_boards():
     """List every board."""
-    return json_response(boards_out.dump(services.list_boards()))
+    return services.list_boards()
 
 
 @blueprint.route("", methods=["POST"])
@@ -30,8 +29,7 @@ def create_board(data):
     """Register a board."""
     board = services.create_board(data)
     db.session.commit()
-    location = url_for(".get_board", board_id=board.id)
-    return json_response(board_out.dump(board), 201, row=board, location=location)
+    return with_etag(board, location=url_for(".get_board", board_id=board.id))
 
 
 @blueprint.route("/<int:board_id>", methods=["GET"])
@@ -39,8 +37,7 @@ def create_board(data):
 @blueprint.response(200, BoardOut)
 def get_board(board_id: int):
     """Show one board."""
-    board = get_or_404(Board, board_id)
-    return json_response(board_out.dump(board), row=board)
+    return with_etag(get_or_404(Board, board_id))
 
 
 @blueprint.route("/<int:board_id>", methods=["PATCH"])
@@ -53,4 +50,4 @@ def update_board(data, board_id: int):
     check_if_match(board)
     services.update_board(board, data)
     db.session.commit()
-    return json_response(board_out.dump(board), row=board)
+    return with_etag(board)

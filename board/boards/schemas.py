@@ -61,5 +61,3 @@ class BoardPatch(BoardIn):
 
 board_in = BoardIn()
 board_patch = BoardPatch(partial=True)
-board_out = BoardOut()
-boards_out = BoardOut(many=True)

@@ -1,9 +1,8 @@
 """`/api/v1/cases`, their status transitions and records checklists."""
 
 from flask import url_for
-from flask_smorest import Blueprint
 
-from board.accounts.permissions import EVERYONE, STAFF, can_see_patient_data, require_roles
+from board.accounts.permissions import EVERYONE, STAFF, require_roles
 from board.cases import services
 from board.cases.models import Case
 from board.cases.schemas import (
@@ -14,51 +13,31 @@ from board.cases.schemas import (
     RecordPatch,
     RecordsIn,
     TransitionIn,
-    case_out,
-    case_out_restricted,
     case_patch,
-    cases_out,
-    cases_out_restricted,
-    record_out,
-    records_out,
 )
-from board.common.http import (
-    PAGINATION_HEADER,
-    check_if_match,
-    check_optional_if_match,
-    json_response,
-    pagination_header,
-)
+from board.common.http import Blueprint, check_if_match, check_optional_if_match, with_etag
 from board.common.models import get_or_404
 from board.extensions import db
 
 blueprint = Blueprint("cases_api", __name__, url_prefix="/api/v1/cases", description="Cases")
 
 
-def dump_case(case) -> dict:
-    """The case as the caller's role may see it."""
-    return (case_out if can_see_patient_data() else case_out_restricted).dump(case)
-
-
 @blueprint.route("", methods=["GET"])
 @require_roles(*EVERYONE)
 @blueprint.arguments(CaseFilters, location="query")
-@blueprint.response(200, CaseOut(many=True), headers=PAGINATION_HEADER)
-def list_cases(filters):
+@blueprint.response(200, CaseOut(many=True))
+@blueprint.paginate()
+def list_cases(filters, pagination_parameters):
     """List cases by status, site, board and priority, a page at a time (see X-Pagination)."""
-    page, page_size = filters["page"], filters["page_size"]
-    found, total = services.list_cases(
+    found, pagination_parameters.item_count = services.list_cases(
         status=filters.get("status"),
         site=filters.get("site"),
         board_id=filters.get("board"),
         priority=filters.get("priority"),
-        offset=(page - 1) * page_size,
-        limit=page_size,
+        offset=pagination_parameters.first_item,
+        limit=pagination_parameters.page_size,
     )
-    schema = cases_out if can_see_patient_data() else cases_out_restricted
-    return json_response(
-        schema.dump(found), headers={"X-Pagination": pagination_header(page, page_size, total)}
-    )
+    return found
 
 
 @blueprint.route("", methods=["POST"])
@@ -69,8 +48,7 @@ def submit_case(data):
     """Submit a case needing a second opinion, with its records checklist."""
     case = services.submit_case(data)
     db.session.commit()
-    location = url_for(".get_case", case_id=case.id)
-    return json_response(dump_case(case), 201, row=case, location=location)
+    return with_etag(case, location=url_for(".get_case", case_id=case.id))
 
 
 @blueprint.route("/<int:case_id>", methods=["GET"])
@@ -78,8 +56,7 @@ def submit_case(data):
 @blueprint.response(200, CaseOut)
 def get_case(case_id: int):
     """Show one case."""
-    case = get_or_404(Case, case_id)
-    return json_response(dump_case(case), row=case)
+    return with_etag(get_or_404(Case, case_id))
 
 
 @blueprint.route("/<int:case_id>", methods=["PATCH"])
@@ -92,7 +69,7 @@ def update_case(data, case_id: int):
     check_if_match(case)
     services.update_case(case, data)
     db.session.commit()
-    return json_response(dump_case(case), row=case)
+    return with_etag(case)
 
 
 @blueprint.route("/<int:case_id>/transitions", methods=["POST"])
@@ -105,7 +82,7 @@ def transition_case(data, case_id: int):
     check_optional_if_match(case)
     services.change_case_status(case, data["to"], data["reason"])
     db.session.commit()
-    return json_response(dump_case(case), row=case)
+    return with_etag(case)
 
 
 @blueprint.route("/<int:case_id>/records", methods=["GET"])
@@ -113,7 +90,7 @@ def transition_case(data, case_id: int):
 @blueprint.response(200, RecordOut(many=True))
 def list_records(case_id: int):
     """The case's records checklist."""
-    return json_response(records_out.dump(get_or_404(Case, case_id).records))
+    return get_or_404(Case, case_id).records
 
 
 @blueprint.route("/<int:case_id>/records", methods=["POST"])
@@ -126,8 +103,7 @@ def add_records(data, case_id: int):
     check_optional_if_match(case)
     added = services.add_records(case, data["items"])
     db.session.commit()
-    location = url_for(".list_records", case_id=case_id)
-    return json_response(records_out.dump(added), 201, location=location)
+    return added, {"Location": url_for(".list_records", case_id=case_id)}
 
 
 @blueprint.route("/<int:case_id>/records/<int:record_id>", methods=["PATCH"])
@@ -140,4 +116,4 @@ def update_record(data, case_id: int, record_id: int):
     check_optional_if_match(services.get_record(case, record_id))
     record = services.update_record(case, record_id, data)
     db.session.commit()
-    return json_response(record_out.dump(record), row=record)
+    return with_etag(record)

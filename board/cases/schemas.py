@@ -1,7 +1,8 @@
 """Case input and output. Patient-identifying fields are dumped only for staff."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
+from board.accounts.permissions import can_see_patient_data
 from board.cases.models import (
     CaseStatus,
     FirstOpinionSource,
@@ -96,8 +97,6 @@ class CaseFilters(Schema):
     site = fields.String()
     board = fields.Integer(validate=validate_row_id)
     priority = fields.Enum(Priority, by_value=True)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**9))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class RecordOut(Schema):
@@ -150,6 +149,14 @@ class CaseOut(Schema):
     status_history = fields.List(fields.Nested(StatusChangeOut), attribute="status_changes")
     version = fields.Integer()
 
+    @post_dump
+    def hide_identifying_fields(self, data, **_kwargs):
+        """Patient-identifying fields are for staff only; the document still lists them."""
+        if not can_see_patient_data():
+            for name in IDENTIFYING_FIELDS:
+                data.pop(name, None)
+        return data
+
 
 class CasePatch(CaseIn):
     """Any subset of a case's fields; records change through their own endpoint."""
@@ -161,9 +168,3 @@ transition_in = TransitionIn()
 records_in = RecordsIn()
 record_in = RecordIn()
 record_patch = RecordPatch()
-record_out = RecordOut()
-records_out = RecordOut(many=True)
-case_out = CaseOut()
-cases_out = CaseOut(many=True)
-case_out_restricted = CaseOut(exclude=IDENTIFYING_FIELDS)
-cases_out_restricted = CaseOut(many=True, exclude=IDENTIFYING_FIELDS)

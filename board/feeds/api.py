@@ -2,22 +2,15 @@
 
 from flask import Response, abort, current_app, url_for
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from board.accounts.permissions import EVERYONE, is_staff, require_roles
 from board.boards.models import Board
-from board.common.http import json_response
+from board.common.http import Blueprint, ShownOnce
 from board.common.models import get_or_404
 from board.extensions import db
 from board.feeds import services
 from board.feeds.calendar import FeedHeader, render_calendar
-from board.feeds.schemas import (
-    CreatedFeedTokenOut,
-    FeedTokenIn,
-    FeedTokenOut,
-    feed_token_out,
-    feed_tokens_out,
-)
+from board.feeds.schemas import CreatedFeedTokenOut, FeedTokenIn, FeedTokenOut
 from board.feeds.views import CALENDAR_TYPE
 from board.sessions.models import BoardSession
 from board.specialists.models import Specialist
@@ -41,15 +34,14 @@ def owner_ids(owner_kind: str, owner_id: int) -> tuple[int | None, int | None]:
     return None, owner_id
 
 
-def created_body(token, secret: str) -> dict:
+def created(token, secret: str, owner_kind: str, owner_id: int):
+    """The new link with its secret URLs, shown this once, and where the links are listed."""
     url = url_for("feeds.calendar_feed", secret=secret, _external=True, _scheme="https")
     if current_app.testing or current_app.debug:
         url = url_for("feeds.calendar_feed", secret=secret, _external=True)
-    return {
-        **feed_token_out.dump(token),
-        "url": url,
-        "webcal_url": "webcal://" + url.split("://", 1)[1],
-    }
+    shown = ShownOnce(token, url=url, webcal_url="webcal://" + url.split("://", 1)[1])
+    location = url_for(".list_feed_tokens", owner_kind=owner_kind, owner_id=owner_id)
+    return shown, {"Location": location}
 
 
 @blueprint.route(f"/{OWNERS}/feed-tokens", methods=["GET"])
@@ -58,7 +50,7 @@ def created_body(token, secret: str) -> dict:
 def list_feed_tokens(owner_kind: str, owner_id: int):
     """The calendar links, with when each was last fetched (secrets are never shown again)."""
     specialist_id, board_id = owner_ids(owner_kind, owner_id)
-    return json_response(feed_tokens_out.dump(services.list_feed_tokens(specialist_id, board_id)))
+    return services.list_feed_tokens(specialist_id, board_id)
 
 
 @blueprint.route(f"/{OWNERS}/feed-tokens", methods=["POST"])
@@ -72,8 +64,7 @@ def create_feed_token(data, owner_kind: str, owner_id: int):
         specialist_id, board_id, data["label"], current_user.id
     )
     db.session.commit()
-    location = url_for(".list_feed_tokens", owner_kind=owner_kind, owner_id=owner_id)
-    return json_response(created_body(token, secret), 201, location=location)
+    return created(token, secret, owner_kind, owner_id)
 
 
 @blueprint.route(f"/{OWNERS}/feed-tokens/<int:token_id>", methods=["DELETE"])
@@ -96,8 +87,7 @@ def rotate_feed_token(owner_kind: str, owner_id: int, token_id: int):
     old = services.get_feed_token(token_id, specialist_id, board_id)
     token, secret = services.rotate_feed_token(old, current_user.id)
     db.session.commit()
-    location = url_for(".list_feed_tokens", owner_kind=owner_kind, owner_id=owner_id)
-    return json_response(created_body(token, secret), 201, location=location)
+    return created(token, secret, owner_kind, owner_id)
 
 
 @blueprint.route("/sessions/<int:session_id>/ics", methods=["GET"])

@@ -19,7 +19,3 @@ class FeedTokenOut(Schema):
 class CreatedFeedTokenOut(FeedTokenOut):
     url = fields.String(metadata={"description": "https link; shown only now"})
     webcal_url = fields.String(metadata={"description": "webcal:// link for calendar apps"})
-
-
-feed_token_out = FeedTokenOut()
-feed_tokens_out = FeedTokenOut(many=True)

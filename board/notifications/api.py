@@ -2,11 +2,10 @@
 
 from flask import abort
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from board.accounts.permissions import EVERYONE, require_roles
-from board.common.http import json_response
+from board.common.http import Blueprint
 from board.common.time import utcnow
 from board.extensions import db
 from board.notifications.models import Notification
@@ -30,18 +29,13 @@ class NotificationOut(Schema):
     read_at = fields.AwareDateTime(allow_none=True)
 
 
-notifications_out = NotificationOut(many=True)
-notification_out = NotificationOut()
-
-
 @blueprint.route("", methods=["GET"])
 @require_roles(*EVERYONE)
 @blueprint.arguments(NotificationFilters, location="query")
 @blueprint.response(200, NotificationOut(many=True))
 def list_own(filters):
     """Your messages, newest first (`?unread=true` for unread only)."""
-    rows = list_notifications(current_user.id, unread_only=filters["unread"])
-    return json_response(notifications_out.dump(rows))
+    return list_notifications(current_user.id, unread_only=filters["unread"])
 
 
 @blueprint.route("/<int:notification_id>/read", methods=["POST"])
@@ -55,4 +49,4 @@ def mark_read(notification_id: int):
     if message.read_at is None:
         message.read_at = utcnow()
     db.session.commit()
-    return json_response(notification_out.dump(message))
+    return message

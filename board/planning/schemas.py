@@ -63,8 +63,3 @@ class PlacementOut(Schema):
     reason = fields.String()
     decided_at = fields.AwareDateTime(allow_none=True)
     run_id = fields.Integer(allow_none=True)
-
-
-runs_out = RunOut(many=True)
-run_with_changes_out = RunWithChangesOut()
-placement_out = PlacementOut()

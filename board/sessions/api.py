@@ -1,22 +1,14 @@
 """`/api/v1/sessions`."""
 
 from flask import url_for
-from flask_smorest import Blueprint
 
 from board.accounts.permissions import EVERYONE, STAFF, require_roles
-from board.common.http import check_if_match, json_response
+from board.common.http import Blueprint, check_if_match, with_etag
 from board.common.models import get_or_404
 from board.extensions import db
 from board.sessions import services
 from board.sessions.models import BoardSession
-from board.sessions.schemas import (
-    SessionFilters,
-    SessionIn,
-    SessionOut,
-    SessionPatch,
-    session_out,
-    sessions_out,
-)
+from board.sessions.schemas import SessionFilters, SessionIn, SessionOut, SessionPatch
 
 blueprint = Blueprint(
     "sessions_api", __name__, url_prefix="/api/v1/sessions", description="Board sessions"
@@ -30,13 +22,12 @@ blueprint = Blueprint(
 def list_sessions(filters):
     """List sessions starting in a window (`from`, `to`), optionally of one board."""
     services.check_window(filters.get("from_"), filters.get("to"))
-    found = services.list_sessions(
+    return services.list_sessions(
         starts_from=filters.get("from_"),
         starts_to=filters.get("to"),
         board_id=filters.get("board"),
         status=filters.get("status"),
     )
-    return json_response(sessions_out.dump(found))
 
 
 @blueprint.route("", methods=["POST"])
@@ -47,8 +38,7 @@ def create_session(data):
     """Add an ad-hoc session of a board."""
     session = services.create_ad_hoc_session(data)
     db.session.commit()
-    location = url_for(".get_session", session_id=session.id)
-    return json_response(session_out.dump(session), 201, row=session, location=location)
+    return with_etag(session, location=url_for(".get_session", session_id=session.id))
 
 
 @blueprint.route("/<int:session_id>", methods=["GET"])
@@ -56,8 +46,7 @@ def create_session(data):
 @blueprint.response(200, SessionOut)
 def get_session(session_id: int):
     """Show one session."""
-    session = get_or_404(BoardSession, session_id)
-    return json_response(session_out.dump(session), row=session)
+    return with_etag(get_or_404(BoardSession, session_id))
 
 
 @blueprint.route("/<int:session_id>", methods=["PATCH"])
@@ -70,4 +59,4 @@ def update_session(data, session_id: int):
     check_if_match(session)
     services.update_session(session, data)
     db.session.commit()
-    return json_response(session_out.dump(session), row=session)
+    return with_etag(session)

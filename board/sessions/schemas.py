@@ -58,5 +58,3 @@ class SessionOut(Schema):
 
 session_in = SessionIn()
 session_patch = SessionPatch()
-session_out = SessionOut()
-sessions_out = SessionOut(many=True)

@@ -2,11 +2,10 @@
 
 from flask import abort, url_for
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from board.accounts.permissions import EVERYONE, STAFF, is_staff, require_roles
-from board.common.http import check_if_match, json_response
+from board.common.http import Blueprint, check_if_match, with_etag
 from board.common.models import get_or_404
 from board.common.validation import validate_row_id
 from board.extensions import db
@@ -17,11 +16,7 @@ from board.specialists.schemas import (
     SpecialistOut,
     TimeOffIn,
     TimeOffOut,
-    specialist_out,
     specialist_patch,
-    specialists_out,
-    time_off_out,
-    time_offs_out,
 )
 
 blueprint = Blueprint(
@@ -41,12 +36,11 @@ class SpecialistFilters(Schema):
 @blueprint.response(200, SpecialistOut(many=True))
 def list_specialists(filters):
     """List specialists, optionally by board, specialty or active flag."""
-    found = services.list_specialists(
+    return services.list_specialists(
         board_id=filters.get("board"),
         specialty=filters.get("specialty"),
         active=filters.get("active"),
     )
-    return json_response(specialists_out.dump(found))
 
 
 @blueprint.route("", methods=["POST"])
@@ -58,7 +52,7 @@ def create_specialist(data):
     specialist = services.create_specialist(data)
     db.session.commit()
     location = url_for(".get_specialist", specialist_id=specialist.id)
-    return json_response(specialist_out.dump(specialist), 201, row=specialist, location=location)
+    return with_etag(specialist, location=location)
 
 
 @blueprint.route("/<int:specialist_id>", methods=["GET"])
@@ -66,8 +60,7 @@ def create_specialist(data):
 @blueprint.response(200, SpecialistOut)
 def get_specialist(specialist_id: int):
     """Show one specialist."""
-    specialist = get_or_404(Specialist, specialist_id)
-    return json_response(specialist_out.dump(specialist), row=specialist)
+    return with_etag(get_or_404(Specialist, specialist_id))
 
 
 @blueprint.route("/<int:specialist_id>", methods=["PATCH"])
@@ -80,7 +73,7 @@ def update_specialist(data, specialist_id: int):
     check_if_match(specialist)
     services.update_specialist(specialist, data)
     db.session.commit()
-    return json_response(specialist_out.dump(specialist), row=specialist)
+    return with_etag(specialist)
 
 
 def require_self_or_staff(specialist_id: int) -> None:
@@ -94,8 +87,7 @@ def require_self_or_staff(specialist_id: int) -> None:
 @blueprint.response(200, TimeOffOut(many=True))
 def list_time_off(specialist_id: int):
     """List a specialist's time off."""
-    specialist = get_or_404(Specialist, specialist_id)
-    return json_response(time_offs_out.dump(specialist.time_off))
+    return get_or_404(Specialist, specialist_id).time_off
 
 
 @blueprint.route("/<int:specialist_id>/time-off", methods=["POST"])
@@ -108,8 +100,7 @@ def add_time_off(data, specialist_id: int):
     specialist = get_or_404(Specialist, specialist_id)
     entry = services.add_time_off(specialist, data)
     db.session.commit()
-    location = url_for(".list_time_off", specialist_id=specialist_id)
-    return json_response(time_off_out.dump(entry), 201, location=location)
+    return entry, {"Location": url_for(".list_time_off", specialist_id=specialist_id)}
 
 
 @blueprint.route("/<int:specialist_id>/time-off/<int:time_off_id>", methods=["DELETE"])

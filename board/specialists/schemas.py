@@ -52,8 +52,4 @@ class SpecialistPatch(SpecialistIn):
 
 specialist_in = SpecialistIn()
 specialist_patch = SpecialistPatch(partial=True)
-specialist_out = SpecialistOut()
-specialists_out = SpecialistOut(many=True)
 time_off_in = TimeOffIn()
-time_off_out = TimeOffOut()
-time_offs_out = TimeOffOut(many=True)

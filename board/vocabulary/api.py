@@ -1,14 +1,13 @@
 """`/api/v1/specialties` and `/api/v1/disease-sites`."""
 
 from flask import url_for
-from flask_smorest import Blueprint
 
 from board.accounts.models import Role
 from board.accounts.permissions import EVERYONE, require_roles
-from board.common.http import check_if_match, json_response
+from board.common.http import Blueprint, check_if_match, with_etag
 from board.extensions import db
 from board.vocabulary import services
-from board.vocabulary.schemas import TermIn, TermOut, TermPatch, term_out, terms_out
+from board.vocabulary.schemas import TermIn, TermOut, TermPatch
 
 blueprint = Blueprint(
     "vocabulary_api", __name__, url_prefix="/api/v1", description="Specialties and disease sites"
@@ -21,7 +20,7 @@ KINDS = "<any(specialties, 'disease-sites'):kind>"
 @blueprint.response(200, TermOut(many=True))
 def list_terms(kind: str):
     """List a vocabulary."""
-    return json_response(terms_out.dump(services.list_terms(kind)))
+    return services.list_terms(kind)
 
 
 @blueprint.route(f"/{KINDS}", methods=["POST"])
@@ -32,8 +31,7 @@ def add_term(data, kind: str):
     """Add an entry (admins)."""
     term = services.add_term(kind, data)
     db.session.commit()
-    location = url_for(".get_term", kind=kind, code=term.code)
-    return json_response(term_out.dump(term), 201, location=location)
+    return term, {"Location": url_for(".get_term", kind=kind, code=term.code)}
 
 
 @blueprint.route(f"/{KINDS}/<code>", methods=["GET"])
@@ -41,8 +39,7 @@ def add_term(data, kind: str):
 @blueprint.response(200, TermOut)
 def get_term(kind: str, code: str):
     """Show an entry."""
-    term = services.get_term(kind, code)
-    return json_response(term_out.dump(term), row=term)
+    return with_etag(services.get_term(kind, code))
 
 
 @blueprint.route(f"/{KINDS}/<code>", methods=["PATCH"])
@@ -55,4 +52,4 @@ def update_term(data, kind: str, code: str):
     check_if_match(term)
     services.update_term(term, data)
     db.session.commit()
-    return json_response(term_out.dump(term), row=term)
+    return with_etag(term)

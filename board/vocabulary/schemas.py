@@ -24,7 +24,3 @@ class TermOut(Schema):
     name = fields.String()
     active = fields.Boolean()
     version = fields.Integer()
-
-
-term_out = TermOut()
-terms_out = TermOut(many=True)
