@@ -30,8 +30,7 @@ from board.extensions import db
 from board.sessions.services import generate_sessions
 from board.specialists.services import create_specialist
 from board.vocabulary.services import seed_vocabularies
-
-PASSWORD = "correct horse battery"
+from tests.helpers import PASSWORD, ApiClient, log_in
 
 
 @pytest.fixture(scope="session")
@@ -124,6 +123,13 @@ def app_context(app):
         yield
 
 
+@pytest.fixture
+def strict(app):
+    """The app answering a crash with the 500 a client gets, as in production."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    return app
+
+
 # --- factories: each fills sensible defaults and takes overrides ---------------------------
 
 
@@ -173,29 +179,16 @@ def token_for(app, make_user):
     return factory
 
 
-class ApiClient:
-    """A test client that sends a bearer token and JSON."""
+@pytest.fixture
+def login(client, make_user):
+    """`login("coordinator")` logs the test client in with a new user of that role."""
 
-    def __init__(self, client, token: str):
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"}
+    def factory(role: str = "coordinator", **fields) -> int:
+        user_id, email = make_user(role, **fields)
+        assert log_in(client, email).status_code == 302
+        return user_id
 
-    def request(self, method: str, path: str, headers=None, **kwargs):
-        return self.client.open(
-            path, method=method, headers={**self.headers, **(headers or {})}, **kwargs
-        )
-
-    def get(self, path, **kwargs):
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path, **kwargs):
-        return self.request("POST", path, **kwargs)
-
-    def patch(self, path, **kwargs):
-        return self.request("PATCH", path, **kwargs)
-
-    def delete(self, path, **kwargs):
-        return self.request("DELETE", path, **kwargs)
+    return factory
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
 """The schema comes from migrations, and SQLite is tuned for concurrent writers."""
 
 import threading
-import time
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from board.extensions import db
+from tests.helpers import wait_until
 
 
 def test_migrations_produce_exactly_the_models_schema(app):
@@ -35,24 +35,50 @@ def test_concurrent_write_transactions_queue_instead_of_failing(app):
 
     errors: list[BaseException] = []
     start = threading.Barrier(2)
+    has_read = [threading.Event(), threading.Event()]
+    threads = [threading.Thread(target=lambda n=n: writer(n)) for n in range(2)]
+    beginning: set[int] = set()  # threads inside a BEGIN, i.e. queued for the write lock
+
+    def before(_connection, _cursor, statement, *_args) -> None:
+        if statement.startswith("BEGIN"):
+            beginning.add(threading.get_ident())
+
+    def after(_connection, _cursor, statement, *_args) -> None:
+        if statement.startswith("BEGIN"):
+            beginning.discard(threading.get_ident())
 
     def writer(number: int) -> None:
+        other = threads[1 - number]
         try:
             with app.app_context():
                 start.wait()
-                # Read, pause, then write: the classic lock-upgrade deadlock on SQLite.
                 db.session.scalars(db.select(Specialty)).all()
-                time.sleep(0.2)
+                has_read[number].set()
+                # Write only once the other writer has read too, or is queued behind this
+                # one's lock: both reading, then writing, is the classic lock-upgrade
+                # deadlock on SQLite.
+                wait_until(
+                    lambda: has_read[1 - number].is_set() or other.ident in beginning,
+                    timeout=10,
+                    message="the other writer neither read nor queued",
+                )
                 db.session.add(Specialty(code=f"extra_{number}", name=f"Extra {number}"))
                 db.session.commit()
         except BaseException as error:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(error)
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
     assert errors == []
     with app.app_context():
         codes = set(db.session.scalars(db.select(Specialty.code)))

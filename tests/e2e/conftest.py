@@ -19,9 +19,10 @@ from board.feeds.services import issue_feed_token
 from board.sessions.services import generate_sessions
 from board.specialists.services import create_specialist
 from board.vocabulary.services import seed_vocabularies
+from tests.helpers import PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PASSWORD = "correct horse battery"
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

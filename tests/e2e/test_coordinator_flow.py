@@ -5,7 +5,7 @@ import urllib.request
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def fetch_feed(base_url: str, secret: str) -> str:
@@ -17,10 +17,21 @@ def sequences(feed: str) -> list[int]:
     return [int(value) for value in re.findall(r"^SEQUENCE:(\d+)", feed, re.MULTILINE)]
 
 
+# SortableJS is bound to the fresh builder, and no item is still moving (Sortable marks an
+# animating element with `animated` and clears it when the animation ends).
+SORTABLE_SETTLED = """() => {
+    const agenda = document.getElementById("agenda-list");
+    return Boolean(agenda && Sortable.get(agenda))
+        && !document.querySelector(".sortable-fallback, .sortable-chosen, .sortable-ghost")
+        && Array.from(document.querySelectorAll("#builder .agenda-item"))
+            .every((item) => !item.animated);
+}"""
+
+
 def drag(page, source, target, below: bool = True) -> None:
     """Drag with real mouse events (SortableJS's fallback mode), in small steps."""
     page.wait_for_selector("#builder:not([aria-busy])")
-    page.wait_for_timeout(300)  # let SortableJS finish its animation
+    page.wait_for_function(SORTABLE_SETTLED)
     start = source.bounding_box()
     end = target.bounding_box()
     assert start and end, "both ends of the drag are visible"

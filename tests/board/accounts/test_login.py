@@ -1,25 +1,6 @@
 """Logging in and out in the browser, with CSRF on every form."""
 
-import re
-
-from tests.conftest import PASSWORD
-
-
-def csrf_token_from(html: bytes) -> str:
-    match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        rb'name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, "the form carries a CSRF token"
-    return match.group(1).decode()
-
-
-def log_in(client, email: str, password: str = PASSWORD, follow: bool = False):
-    token = csrf_token_from(client.get("/login").data)
-    return client.post(
-        "/login",
-        data={"email": email, "password": password, "csrf_token": token},
-        follow_redirects=follow,
-    )
+from tests.helpers import PASSWORD, csrf_token_from, log_in
 
 
 def test_pages_redirect_to_login_when_logged_out(client):

@@ -5,37 +5,9 @@ from datetime import timedelta
 import pytest
 
 from board.common.time import today
+from tests.helpers import case_json
 
 PATIENT_KEYS = {"patient_name", "patient_mrn", "patient_birth_date", "patient_sex"}
-
-
-def case_json(**overrides) -> dict:
-    body = {
-        "patient_name": "Synthetic Patient",
-        "patient_mrn": "MRN7654321",
-        "patient_birth_date": "1961-02-03",
-        "patient_sex": "female",
-        "referring_physician": "Dr. Referrer",
-        "referring_institution": "Riverside Hospital",
-        "referring_email": "referrals@riverside.example.org",
-        "first_opinion_source": "elsewhere",
-        "first_opinion_diagnosis": "Invasive ductal carcinoma, cT2N0",
-        "first_opinion_treatment": "Lumpectomy then radiation",
-        "site": "breast",
-        "opinion_kind": "board",
-        "clinical_question": "Is neoadjuvant therapy preferred over upfront surgery?",
-        "priority": "urgent",
-        "decision_due_on": (today() + timedelta(days=14)).isoformat(),
-        "discussion_minutes": 6,
-        "extra_specialties": ["genetics"],
-        "insurer_notice": "required_not_sent",
-        "records": [
-            {"kind": "pathology_report", "requested_on": today().isoformat()},
-            {"kind": "imaging", "received_on": today().isoformat()},
-        ],
-    }
-    body.update(overrides)
-    return body
 
 
 def test_submit_case_answers_201_with_location_and_etag(api):

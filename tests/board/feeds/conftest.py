@@ -97,10 +97,21 @@ def feed_center(app, make_board, make_specialist, make_case):
             "specialist_secret": specialist_secret,
             "specialist_token_id": specialist_token.id,
             "board_token_id": board_token.id,
+            "patients": PATIENTS,
         }
 
 
-def stored_sessions(app, ids=None) -> dict[int, BoardSession]:
+@pytest.fixture
+def stored_sessions(app):
+    """`stored_sessions(ids)`: the sessions as stored, detached, with their boards loaded."""
+
+    def read(ids=None) -> dict[int, BoardSession]:
+        return read_sessions(app, ids)
+
+    return read
+
+
+def read_sessions(app, ids=None) -> dict[int, BoardSession]:
     with app.app_context():
         query = db.select(BoardSession)
         if ids is not None:

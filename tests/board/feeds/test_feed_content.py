@@ -10,8 +10,6 @@ import recurring_ical_events
 import vobject
 from ical.calendar_stream import IcsCalendarStream
 
-from tests.board.feeds.conftest import PATIENTS, stored_sessions
-
 
 def unfold(body: bytes) -> str:
     text = body.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")
@@ -49,12 +47,12 @@ def test_calendar_properties(client, feed_center):
     assert "METHOD:" not in text
 
 
-def test_one_event_per_expected_session(app, client, feed_center):
+def test_one_event_per_expected_session(app, client, feed_center, stored_sessions):
     text = unfold(client.get(feed_center["specialist_url"]).data)
     uids = re.findall(r"^UID:session-(\d+)@tumorboard\.example\.org$", text, re.M)
     shown = {int(uid) for uid in uids}
     assert len(uids) == len(shown)
-    sessions = stored_sessions(app, feed_center["sessions"])
+    sessions = stored_sessions(feed_center["sessions"])
     now = datetime.now(UTC)
     in_window = {
         sid
@@ -71,9 +69,9 @@ def test_one_event_per_expected_session(app, client, feed_center):
     assert board_shown == in_window
 
 
-def test_three_parsers_agree_with_the_database(app, client, feed_center):
+def test_three_parsers_agree_with_the_database(app, client, feed_center, stored_sessions):
     body = client.get(feed_center["specialist_url"]).data
-    sessions = stored_sessions(app)
+    sessions = stored_sessions()
 
     parsed = vobject.readOne(body.decode(), validate=True)
     by_vobject = {
@@ -148,7 +146,7 @@ def test_description_lists_the_agenda_without_patient_data(app, client, feed_cen
     assert str(first["LOCATION"]) == "Room 4, Cancer Center"
     assert "https://video.example.org/sarcoma" in description
     text = unfold(body) + body.decode()
-    for name, mrn, born, diagnosis in PATIENTS:
+    for name, mrn, born, diagnosis in feed_center["patients"]:
         words = [*name.split(), mrn, born.isoformat(), born.strftime("%Y%m%d"), diagnosis]
         words += [diagnosis.split(",")[0]]
         for secret in words:

@@ -11,14 +11,7 @@ from board.feeds.models import FeedToken
 from board.logs import RedactTokens
 from board.planning.models import ScheduleRun
 from board.sessions.models import AttendanceAnswer, SessionAttendance
-from tests.board.accounts.test_login import csrf_token_from
-
-
-def event(body: bytes, session_id: int):
-    calendar = icalendar.Calendar.from_ical(body)
-    return next(
-        e for e in calendar.walk("VEVENT") if str(e["UID"]).startswith(f"session-{session_id}@")
-    )
+from tests.helpers import ApiClient, csrf_token_from, feed_event
 
 
 def test_conditional_requests_get_304(client, feed_center):
@@ -48,7 +41,7 @@ def test_unchanged_feed_is_byte_identical(client, feed_center):
 def test_visible_change_bumps_sequence_and_keeps_uid(app, client, api, feed_center):
     url, session_id = feed_center["specialist_url"], feed_center["second"]
     before_body = client.get(url).data
-    before = event(before_body, session_id)
+    before = feed_event(before_body, session_id)
     session = api.get(f"/api/v1/sessions/{session_id}")
     moved = api.patch(
         f"/api/v1/sessions/{session_id}",
@@ -57,20 +50,20 @@ def test_visible_change_bumps_sequence_and_keeps_uid(app, client, api, feed_cent
     )
     assert moved.status_code == 200
     after_body = client.get(url).data
-    after = event(after_body, session_id)
+    after = feed_event(after_body, session_id)
     assert after["UID"] == before["UID"]
     assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
     assert str(after["LOCATION"]) == "Room 9"
     assert after["DTSTAMP"].dt == after["LAST-MODIFIED"].dt
     assert after["LAST-MODIFIED"].dt >= before["LAST-MODIFIED"].dt  # second resolution
     # other events are untouched
-    untouched = event(after_body, feed_center["first"])
-    assert untouched.to_ical() == event(before_body, feed_center["first"]).to_ical()
+    untouched = feed_event(after_body, feed_center["first"])
+    assert untouched.to_ical() == feed_event(before_body, feed_center["first"]).to_ical()
 
 
 def test_rescheduling_keeps_the_uid_and_moves_the_event(client, api, feed_center):
     url, session_id = feed_center["specialist_url"], feed_center["second"]
-    before = event(client.get(url).data, session_id)
+    before = feed_event(client.get(url).data, session_id)
     current = api.get(f"/api/v1/sessions/{session_id}")
     new_start = before["DTSTART"].dt + timedelta(hours=2)
     response = api.patch(
@@ -79,7 +72,7 @@ def test_rescheduling_keeps_the_uid_and_moves_the_event(client, api, feed_center
         headers={"If-Match": current.headers["ETag"]},
     )
     assert response.status_code == 200
-    after = event(client.get(url).data, session_id)
+    after = feed_event(client.get(url).data, session_id)
     assert after["UID"] == before["UID"]
     assert after["DTSTART"].dt == new_start
     assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
@@ -87,7 +80,7 @@ def test_rescheduling_keeps_the_uid_and_moves_the_event(client, api, feed_center
 
 def test_agenda_change_bumps_sequence(app, client, api, feed_center):
     url, session_id = feed_center["specialist_url"], feed_center["first"]
-    before = event(client.get(url).data, session_id)
+    before = feed_event(client.get(url).data, session_id)
     case_id = feed_center["case_ids"][0]
     current = api.get(f"/api/v1/cases/{case_id}")
     changed = api.patch(
@@ -96,7 +89,7 @@ def test_agenda_change_bumps_sequence(app, client, api, feed_center):
         headers={"If-Match": current.headers["ETag"]},
     )
     assert changed.status_code == 200
-    after = event(client.get(url).data, session_id)
+    after = feed_event(client.get(url).data, session_id)
     assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
     assert "· urgent ·" in str(after["DESCRIPTION"])
 
@@ -163,7 +156,6 @@ def test_who_may_manage_feed_links(app, api_as, make_user, feed_center):
     with app.app_context():
         token = create_api_token(db.session.get(User, user_id))
         db.session.commit()
-    from tests.conftest import ApiClient
 
     owner = ApiClient(coordinator.client, token)
     own = owner.post(specialist_base, json={"label": "Laptop"})
@@ -183,7 +175,7 @@ def test_session_ics_download(client, api, feed_center):
 
 def test_attendance_page_get_shows_post_answers(app, client, api, feed_center):
     body = client.get(feed_center["specialist_url"]).data
-    description = str(event(body, feed_center["second"])["DESCRIPTION"])
+    description = str(feed_event(body, feed_center["second"])["DESCRIPTION"])
     link = re.search(r"Confirm or decline: (\S+)", description).group(1)
     path = link.split("localhost", 1)[1]
 
@@ -246,4 +238,4 @@ def test_renaming_a_disease_site_changes_the_feed_and_its_etag(client, api_as, f
     after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
     assert after.headers["ETag"] != before.headers["ETag"]
-    assert "Breast (incl. DCIS)" in str(event(after.data, feed_center["first"])["DESCRIPTION"])
+    assert "Breast (incl. DCIS)" in str(feed_event(after.data, feed_center["first"])["DESCRIPTION"])

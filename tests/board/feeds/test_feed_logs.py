@@ -4,9 +4,10 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
+
+from tests.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -15,6 +16,16 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def fetch(url: str) -> bytes | None:
+    """The body of a 200 answer, or None while the server is not listening yet."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert response.status == 200
+            return response.read()
+    except (ConnectionError, urllib.error.URLError):
+        return None
 
 
 def test_gunicorn_logs_never_contain_the_feed_token(migrated_database, feed_center, tmp_path):
@@ -39,16 +50,8 @@ def test_gunicorn_logs_never_contain_the_feed_token(migrated_database, feed_cent
     )
     try:
         url = f"http://127.0.0.1:{port}{feed_center['specialist_url']}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    assert response.status == 200
-                    assert b"BEGIN:VCALENDAR" in response.read()
-                break
-            except (ConnectionError, urllib.error.URLError):
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.3)
+        body = wait_until(lambda: fetch(url), timeout=30, message="gunicorn did not start")
+        assert b"BEGIN:VCALENDAR" in body
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/feeds/guessed-secret-123.ics")
         except urllib.error.HTTPError as error:

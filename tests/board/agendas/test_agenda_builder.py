@@ -1,15 +1,15 @@
-"""The agenda builder: each change checks CSRF, role and the agenda version it was made on."""
+"""The agenda builder: each change checks CSRF, role and the agenda version it was made on,
+only cases waiting for a session are placed, and an out-of-range number is a clear error."""
 
 import pytest
 
 from board.agendas.models import AgendaItem
 from board.agendas.services import place_case
 from board.cases.models import Case, CaseStatus
+from board.cases.services import transition_case
 from board.extensions import db
 from board.sessions.models import BoardSession, SessionStatus
-from tests.board.ui.conftest import csrf_of, row
-
-FETCH = {"X-Requested-With": "fetch"}
+from tests.helpers import FETCH, csrf_of, log_in, row
 
 
 def session_version(app, session_id) -> int:
@@ -147,3 +147,41 @@ def test_print_view_lists_the_agenda(client, login, agenda):
     login("coordinator")
     response = client.get(f"/sessions/{agenda['session']}/agenda/print")
     assert response.status_code == 200 and b"window.print()" in response.data
+
+
+@pytest.mark.parametrize("status", ["submitted", "withdrawn"])
+def test_place_refuses_a_case_not_waiting_for_a_session(
+    app, client, login, center, make_case, status
+):
+    case_id = make_case()
+    if status != "submitted":
+        with app.app_context():
+            transition_case(db.session.get(Case, case_id), CaseStatus(status), "test")
+            db.session.commit()
+    login("coordinator")
+    session_id = center["sessions"][0]
+    url = f"/sessions/{session_id}/agenda"
+    token = csrf_of(client.get(url).data)
+    version = row(app, BoardSession, session_id).version
+    response = client.post(
+        f"{url}/place",
+        data={"csrf_token": token, "version": version, "case_id": case_id},
+        headers=FETCH,
+    )
+    assert response.status_code == 409
+    with app.app_context():
+        assert db.session.scalar(db.select(AgendaItem).where(AgendaItem.case_id == case_id)) is None
+    assert row(app, Case, case_id).status == CaseStatus(status)
+
+
+def test_overflowing_number_in_a_form_is_a_clear_error(app, client, make_user, center):
+    _user, email = make_user("coordinator")
+    home = log_in(client, email, follow=True)
+    session_id = center["sessions"][0]
+    response = client.post(
+        f"/sessions/{session_id}/agenda/place",
+        data={"case_id": "9" * 30, "version": "1", "csrf_token": csrf_of(home.data)},
+    )
+    assert response.status_code == 422
+    assert b"out of range" in response.data
+    assert b"Traceback" not in response.data

@@ -1,6 +1,6 @@
 """Every page renders for a coordinator, and for a specialist only what they may see."""
 
-from tests.board.ui.conftest import csrf_of
+from tests.helpers import csrf_of
 
 
 def test_every_page_renders_for_a_coordinator(client, login, center, ready_case, make_case):

@@ -5,7 +5,7 @@ from datetime import timedelta
 from board.cases.models import Case, CaseStatus, RecordItem
 from board.common.time import today
 from board.extensions import db
-from tests.board.ui.conftest import csrf_of, row
+from tests.helpers import csrf_of, row
 
 
 def intake_form(**overrides) -> dict:

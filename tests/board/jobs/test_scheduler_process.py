@@ -6,13 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from board.extensions import db
 from board.jobs.models import JobFiring
 from board.jobs.process import claim_firing, slot_for
+from tests.helpers import wait_until
 
 PERIOD = 2  # seconds between firings of the test job
 ROOT = Path(__file__).resolve().parents[3]
@@ -52,15 +52,6 @@ def assert_contiguous(rows: list[JobFiring]) -> None:
     assert gaps == [], f"lost firings: {[row.slot for row in rows]}"
 
 
-def wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_three_schedulers_one_leader_and_a_killed_leader_is_replaced(
     app, migrated_database, tmp_path
 ):
@@ -69,7 +60,7 @@ def test_three_schedulers_one_leader_and_a_killed_leader_is_replaced(
     processes = [start_scheduler(migrated_database, lock, log) for log in logs]
     leader_pid = None
     try:
-        assert wait_for(lambda: len(firings(app)) >= 3, timeout=30), "no leader emerged"
+        wait_until(lambda: len(firings(app)) >= 3, timeout=30, message="no leader emerged")
         first = firings(app)
         owners = {row.owner for row in first}
         assert len(owners) == 1, f"more than one leader: {owners}"
@@ -82,8 +73,17 @@ def test_three_schedulers_one_leader_and_a_killed_leader_is_replaced(
         leader.wait(timeout=10)
         killed_at = datetime.now(UTC)
 
-        assert wait_for(lambda: len({row.owner for row in firings(app)}) == 2, timeout=15)
-        time.sleep(PERIOD * 2)
+        wait_until(
+            lambda: len({row.owner for row in firings(app)}) == 2,
+            timeout=15,
+            message="no new leader took over",
+        )
+
+        def fired_by_the_new_leader() -> int:
+            return sum(row.owner != first[0].owner for row in firings(app))
+
+        # The new leader keeps firing: two more slots after its first, none lost between.
+        wait_until(lambda: fired_by_the_new_leader() >= 3, timeout=PERIOD * 5)
         after = firings(app)
         new_owner_rows = [row for row in after if row.owner != first[0].owner]
         assert len({row.owner for row in new_owner_rows}) == 1

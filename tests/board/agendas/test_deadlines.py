@@ -1,4 +1,4 @@
-"""Records cutoffs, publication at freeze time, reminders, and the job wrappers."""
+"""Timed agenda rules: records cutoffs, publication at freeze time, records reminders."""
 
 from datetime import timedelta
 
@@ -12,8 +12,6 @@ from board.agendas.models import AgendaItem
 from board.agendas.services import place_case
 from board.cases.models import Case, CaseStatus
 from board.extensions import db
-from board.jobs.models import JobFiring
-from board.jobs.process import run_firing
 from board.notifications.models import Notification
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 
@@ -131,26 +129,3 @@ def test_records_reminder_goes_to_the_referring_office_once(app, center, make_ca
     assert reminder.email == "referrals@riverside.example.org"
     assert "labs, imaging" in reminder.body
     assert "Synthetic Patient" not in reminder.body + reminder.subject
-
-
-def test_jobs_run_through_their_firing_record(app, center, ready_case):
-    case_id = ready_case()
-    run_firing(app, "assign", "test-host:1")
-    run_firing(app, "assign", "test-host:1")  # same slot: not run again
-    with app.app_context():
-        [firing] = db.session.scalars(db.select(JobFiring)).all()
-        assert firing.outcome == "succeeded" and "1 placed" in firing.summary
-        assert db.session.scalar(db.select(AgendaItem.case_id)) == case_id
-
-
-def test_a_failing_job_is_recorded_not_raised(app, monkeypatch):
-    from board.jobs import definitions as jobs
-
-    def broken() -> str:
-        raise ValueError("no such board")
-
-    monkeypatch.setitem(jobs.JOBS, "generate_sessions", broken)
-    run_firing(app, "generate_sessions", "test-host:1")
-    with app.app_context():
-        firing = db.session.scalar(db.select(JobFiring))
-        assert firing.outcome == "failed" and "no such board" in firing.summary

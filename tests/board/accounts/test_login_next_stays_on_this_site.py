@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.board.accounts.test_login import csrf_token_from
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD, csrf_token_from
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from board.cases.models import Case
 from board.demo.seed import DEMO_LOGINS, seed_demo
 from board.extensions import db
-from tests.board.accounts.test_login import log_in
+from tests.helpers import log_in
 
 LINK = re.compile(rb'href="([^"#]+)"')
 SKIP = ("/logout", "/static/", "/api/v1/docs", "/feeds/", "webcal:")
