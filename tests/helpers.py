@@ -90,6 +90,18 @@ def case_json(**overrides) -> dict:
     return body
 
 
+def patch_as_read(api, path: str, json: dict):
+    """PATCH `path` with the ETag a fresh GET gives it, as a client editing what it just read."""
+    etag = api.get(path).headers["ETag"]
+    return api.patch(path, json=json, headers={"If-Match": etag})
+
+
+def assert_error(response, status: int, code: str) -> None:
+    """The response is the one JSON error shape, with this status and code."""
+    assert response.status_code == status, response.get_json()
+    assert response.get_json()["error"]["code"] == code
+
+
 def feed_event(body: bytes, session_id: int):
     """The VEVENT of one session in a calendar feed."""
     calendar = icalendar.Calendar.from_ical(body)

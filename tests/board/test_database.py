@@ -85,14 +85,13 @@ def test_concurrent_write_transactions_queue_instead_of_failing(app):
     assert {"extra_0", "extra_1"} <= codes
 
 
-def test_unexpected_errors_answer_without_a_traceback(app, client, api, monkeypatch):
+def test_unexpected_errors_answer_without_a_traceback(strict, api, monkeypatch):
     import board.boards.services as services
 
     def explode():
         raise RuntimeError("patient Jane Roe MRN123 exploded")
 
     monkeypatch.setattr(services, "list_boards", explode)
-    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production
     response = api.get("/api/v1/boards")
     assert response.status_code == 500
     body = response.get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import HUGE, case_json
+from tests.helpers import HUGE, assert_error, case_json
 
 
 @pytest.mark.parametrize(
@@ -14,9 +14,7 @@ from tests.helpers import HUGE, case_json
     ],
 )
 def test_huge_id_in_the_path_is_404(strict, api, path):
-    response = api.get(path.format(HUGE))
-    assert response.status_code == 404
-    assert response.get_json()["error"]["code"] == "not_found"
+    assert_error(api.get(path.format(HUGE)), 404, "not_found")
 
 
 @pytest.mark.parametrize(
@@ -27,9 +25,7 @@ def test_huge_id_in_the_path_is_404(strict, api, path):
     ],
 )
 def test_huge_filter_is_422(strict, api, query):
-    response = api.get(query)
-    assert response.status_code == 422, response.get_json()
-    assert response.get_json()["error"]["code"] == "validation_failed"
+    assert_error(api.get(query), 422, "validation_failed")
 
 
 def test_huge_ids_in_bodies_are_422(strict, api, center):

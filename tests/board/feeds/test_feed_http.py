@@ -11,7 +11,7 @@ from board.feeds.models import FeedToken
 from board.logs import RedactTokens
 from board.planning.models import ScheduleRun
 from board.sessions.models import AttendanceAnswer, SessionAttendance
-from tests.helpers import ApiClient, csrf_token_from, feed_event
+from tests.helpers import ApiClient, csrf_token_from, feed_event, patch_as_read
 
 
 def test_conditional_requests_get_304(client, feed_center):
@@ -42,12 +42,7 @@ def test_visible_change_bumps_sequence_and_keeps_uid(app, client, api, feed_cent
     url, session_id = feed_center["specialist_url"], feed_center["second"]
     before_body = client.get(url).data
     before = feed_event(before_body, session_id)
-    session = api.get(f"/api/v1/sessions/{session_id}")
-    moved = api.patch(
-        f"/api/v1/sessions/{session_id}",
-        json={"location": "Room 9"},
-        headers={"If-Match": session.headers["ETag"]},
-    )
+    moved = patch_as_read(api, f"/api/v1/sessions/{session_id}", {"location": "Room 9"})
     assert moved.status_code == 200
     after_body = client.get(url).data
     after = feed_event(after_body, session_id)
@@ -82,12 +77,7 @@ def test_agenda_change_bumps_sequence(app, client, api, feed_center):
     url, session_id = feed_center["specialist_url"], feed_center["first"]
     before = feed_event(client.get(url).data, session_id)
     case_id = feed_center["case_ids"][0]
-    current = api.get(f"/api/v1/cases/{case_id}")
-    changed = api.patch(
-        f"/api/v1/cases/{case_id}",
-        json={"priority": "urgent"},
-        headers={"If-Match": current.headers["ETag"]},
-    )
+    changed = patch_as_read(api, f"/api/v1/cases/{case_id}", {"priority": "urgent"})
     assert changed.status_code == 200
     after = feed_event(client.get(url).data, session_id)
     assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
@@ -228,12 +218,7 @@ def test_renaming_a_disease_site_changes_the_feed_and_its_etag(client, api_as, f
     url = feed_center["specialist_url"]
     before = client.get(url)
     admin = api_as("admin")
-    current = admin.get("/api/v1/disease-sites/breast")
-    renamed = admin.patch(
-        "/api/v1/disease-sites/breast",
-        json={"name": "Breast (incl. DCIS)"},
-        headers={"If-Match": current.headers["ETag"]},
-    )
+    renamed = patch_as_read(admin, "/api/v1/disease-sites/breast", {"name": "Breast (incl. DCIS)"})
     assert renamed.status_code == 200
     after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200

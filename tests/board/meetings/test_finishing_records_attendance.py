@@ -2,27 +2,10 @@
 
 from datetime import timedelta
 
-import pytest
-
-from board.agendas.services import place_case, publish_agenda
-from board.cases.models import Case
 from board.extensions import db
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 from board.specialists.models import TimeOff
 from tests.helpers import csrf_of, row
-
-
-@pytest.fixture
-def published(app, center, ready_case):
-    """The first session, published with one case."""
-    session_id = center["sessions"][0]
-    case_id = ready_case()
-    with app.app_context():
-        session = db.session.get(BoardSession, session_id)
-        place_case(db.session.get(Case, case_id), session, None)
-        publish_agenda(session)
-        db.session.commit()
-    return session_id
 
 
 def attendance(app, session_id: int) -> dict[int, bool | None]:

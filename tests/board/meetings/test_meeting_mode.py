@@ -1,9 +1,6 @@
 """Meeting mode: outcomes, attendance and finishing; CSRF, roles, stale versions, bad input."""
 
-import pytest
-
 from board.agendas.models import AgendaItem
-from board.agendas.services import place_case, publish_agenda
 from board.cases.models import Case, CaseStatus
 from board.extensions import db
 from board.meetings.models import MeetingOutcome
@@ -23,20 +20,6 @@ OUTCOME = {
 
 def prefixed(case_id: int, fields: dict) -> dict:
     return {f"case-{case_id}-{name}": value for name, value in fields.items()}
-
-
-@pytest.fixture
-def meeting(app, center, ready_case):
-    """A published session with two cases."""
-    session_id = center["sessions"][0]
-    cases = (ready_case(), ready_case())
-    with app.app_context():
-        session = db.session.get(BoardSession, session_id)
-        for case_id in cases:
-            place_case(db.session.get(Case, case_id), session, None)
-        publish_agenda(session)
-        db.session.commit()
-    return {"session": session_id, "cases": cases}
 
 
 def outcomes(app):

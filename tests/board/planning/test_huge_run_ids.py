@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import HUGE
+from tests.helpers import HUGE, assert_error
 
 
 @pytest.mark.parametrize(
@@ -12,6 +12,4 @@ from tests.helpers import HUGE
     ],
 )
 def test_huge_id_in_the_path_is_404(strict, api, path):
-    response = api.get(path.format(HUGE))
-    assert response.status_code == 404
-    assert response.get_json()["error"]["code"] == "not_found"
+    assert_error(api.get(path.format(HUGE)), 404, "not_found")
