@@ -30,7 +30,7 @@ from board.extensions import db
 from board.sessions.services import generate_sessions
 from board.specialists.services import create_specialist
 from board.vocabulary.services import seed_vocabularies
-from tests.helpers import PASSWORD, ApiClient, log_in
+from tests.helpers import PASSWORD, REFERRAL, ApiClient, log_in
 
 
 @pytest.fixture(scope="session")
@@ -226,17 +226,11 @@ def board_fields(**overrides) -> dict:
 
 def case_fields(**overrides) -> dict:
     fields = {
+        **REFERRAL,
         "patient_name": "Synthetic Patient",
         "patient_mrn": "MRN0000001",
         "patient_birth_date": date(1960, 5, 17),
-        "patient_sex": "female",
-        "referring_physician": "Dr. Referrer",
-        "referring_institution": "Riverside Hospital",
-        "referring_email": "referrals@riverside.example.org",
-        "first_opinion_source": "elsewhere",
         "first_opinion_diagnosis": "Invasive ductal carcinoma, cT2N0",
-        "site": "breast",
-        "opinion_kind": "board",
         "clinical_question": "Is neoadjuvant therapy preferred?",
         "decision_due_on": today() + timedelta(days=21),
         "records": [],

@@ -60,21 +60,27 @@ def row(app, model, row_id):
         return found
 
 
+# What every synthetic referral shares, whether sent as JSON, a form or service values.
+REFERRAL = {
+    "patient_sex": "female",
+    "referring_physician": "Dr. Referrer",
+    "referring_institution": "Riverside Hospital",
+    "referring_email": "referrals@riverside.example.org",
+    "first_opinion_source": "elsewhere",
+    "site": "breast",
+    "opinion_kind": "board",
+}
+
+
 def case_json(**overrides) -> dict:
     """A complete case body for POST /api/v1/cases."""
     body = {
+        **REFERRAL,
         "patient_name": "Synthetic Patient",
         "patient_mrn": "MRN7654321",
         "patient_birth_date": "1961-02-03",
-        "patient_sex": "female",
-        "referring_physician": "Dr. Referrer",
-        "referring_institution": "Riverside Hospital",
-        "referring_email": "referrals@riverside.example.org",
-        "first_opinion_source": "elsewhere",
         "first_opinion_diagnosis": "Invasive ductal carcinoma, cT2N0",
         "first_opinion_treatment": "Lumpectomy then radiation",
-        "site": "breast",
-        "opinion_kind": "board",
         "clinical_question": "Is neoadjuvant therapy preferred over upfront surgery?",
         "priority": "urgent",
         "decision_due_on": (today() + timedelta(days=14)).isoformat(),

@@ -5,22 +5,16 @@ from datetime import timedelta
 from board.cases.models import Case, CaseStatus, RecordItem
 from board.common.time import today
 from board.extensions import db
-from tests.helpers import csrf_of, row
+from tests.helpers import REFERRAL, csrf_of, row
 
 
 def intake_form(**overrides) -> dict:
     form = {
+        **REFERRAL,
         "patient_name": "Synthetic Intake",
         "patient_mrn": "MRN0000100",
         "patient_birth_date": "1962-07-04",
-        "patient_sex": "female",
-        "referring_physician": "Dr. Referrer",
-        "referring_institution": "Riverside Hospital",
-        "referring_email": "referrals@riverside.example.org",
-        "first_opinion_source": "elsewhere",
         "first_opinion_diagnosis": "Invasive ductal carcinoma",
-        "site": "breast",
-        "opinion_kind": "board",
         "clinical_question": "Is neoadjuvant therapy preferred?",
         "question_category": "treatment_plan",
         "priority": "urgent",
