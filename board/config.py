@@ -16,6 +16,10 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     SQLITE_BUSY_TIMEOUT_MS = 15_000
 
+    # Input limits: a larger body answers 413, deeper JSON 400, before anything parses them.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_JSON_DEPTH = 32
+
     PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

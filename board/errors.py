@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -47,10 +47,15 @@ def handle_http_exception(error: HTTPException) -> Response:
         db.session.rollback()
     data = getattr(error, "data", None) or {}
     details = data.get("errors") or flatten_webargs_messages(data.get("messages"))
-    code = (error.name or "error").lower().replace(" ", "_")
+    code = data.get("code") or (error.name or "error").lower().replace(" ", "_")
     message = data.get("message") or error.description or error.name
     if error.code == 422:
         code, message = "validation_failed", "Some fields are not valid."
+    elif error.code == 400 and "json" in details and not data.get("message"):
+        code, message = "invalid_json", "The request body is not valid JSON."
+    elif error.code == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        message = f"The request body is larger than the limit of {limit} bytes."
     headers = data.get("headers") or {}
     if error.code == 405 and (allowed := error.get_headers()):
         headers = {**dict(allowed), **headers}
@@ -59,11 +64,15 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def flatten_webargs_messages(messages: dict | None) -> dict:
-    """webargs nests field messages under their location; one location reads better flat."""
+    """webargs nests field messages under their location; one location reads better flat.
+
+    `details` is documented as an object: a location's bare list (webargs' "Invalid JSON
+    body.") stays under its location's name.
+    """
     if not messages:
         return {}
-    if len(messages) == 1:
-        return next(iter(messages.values()))
+    if len(messages) == 1 and isinstance(only := next(iter(messages.values())), dict):
+        return only
     return messages
 
 
