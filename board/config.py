@@ -16,6 +16,10 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     SQLITE_BUSY_TIMEOUT_MS = 15_000
 
+    # "json" (JSON lines on stderr with a request id) or "text"; unset: text when debugging
+    # or testing, JSON otherwise.
+    LOG_FORMAT: str | None = None
+
     # Input limits: a larger body answers 413, deeper JSON 400, before anything parses them.
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_JSON_DEPTH = 32
