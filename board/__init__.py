@@ -3,7 +3,7 @@
 from flask import Flask
 
 import board.models  # noqa: F401 - registers every table before queries or migrations
-from board import accounts, api, cli, database, errors, logs, pages, security
+from board import accounts, api, cli, database, errors, limits, logs, pages, security
 from board.config import load_config
 
 
@@ -13,6 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app, config)
     logs.register_logging(app)
     database.register_database(app)
+    limits.register_limits(app)
     security.register_security(app)
     accounts.register_accounts(app)
     api.register_api(app)

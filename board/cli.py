@@ -138,7 +138,8 @@ def serve_command(bind: str, workers: int, with_scheduler: bool) -> None:
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     os.execv(
         gunicorn,
-        [gunicorn, "--workers", str(workers), "--bind", bind, "--access-logfile", "-", "wsgi:app"],
+        # The app writes its own JSON access line per request (no query strings, no tokens).
+        [gunicorn, "--workers", str(workers), "--bind", bind, "wsgi:app"],
     )
 
 

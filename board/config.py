@@ -16,6 +16,14 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     SQLITE_BUSY_TIMEOUT_MS = 15_000
 
+    # "json" (JSON lines on stderr with a request id) or "text"; unset: text when debugging
+    # or testing, JSON otherwise.
+    LOG_FORMAT: str | None = None
+
+    # Input limits: a larger body answers 413, deeper JSON 400, before anything parses them.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_JSON_DEPTH = 32
+
     PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -56,6 +64,7 @@ class Defaults:
         "publish_agendas": 5 * 60,
         "reminders": 3600,
         "deliver_email": 60,
+        "recover_runs": 30,
     }
     SCHEDULER_POLL_SECONDS = 2.0
     # Hard wall-clock limit for one engine solve; the greedy fallback answers past it.
@@ -63,6 +72,10 @@ class Defaults:
     # On SQLite the leader holds this file lock; default: instance/scheduler.lock.
     SCHEDULER_LOCK_FILE: str | None = None
     SCHEDULER_MISFIRE_GRACE_SECONDS = 600
+    # An engine run beats every few seconds while its process works on it; one silent for
+    # longer than the stale limit belongs to a dead process and is marked failed.
+    SCHEDULE_RUN_HEARTBEAT_SECONDS = 5.0
+    SCHEDULE_RUN_STALE_SECONDS = 60.0
 
     RECORDS_REMINDER_DAYS = 3  # remind the referring office this many days before the cutoff
 

@@ -1,16 +1,12 @@
 """One error shape for the API, friendly pages for the browser; never a traceback."""
 
-import logging
-
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from board.common.errors import DomainError, StaleVersion
 from board.extensions import db
-
-log = logging.getLogger(__name__)
 
 
 def wants_json() -> bool:
@@ -38,19 +34,21 @@ def error_response(
 def handle_http_exception(error: HTTPException) -> Response:
     """Map any HTTP exception (webargs' 422 included) onto the error shape."""
     if isinstance(error, InternalServerError) and error.original_exception is not None:
-        log.error(
-            "unhandled error on %s %s",
-            request.method,
-            request.url_rule,
-            exc_info=error.original_exception,
-        )
+        # Flask has logged the traceback already ("Exception on <path>"), with the request id.
         db.session.rollback()
     data = getattr(error, "data", None) or {}
     details = data.get("errors") or flatten_webargs_messages(data.get("messages"))
-    code = (error.name or "error").lower().replace(" ", "_")
+    code = data.get("code") or (error.name or "error").lower().replace(" ", "_")
     message = data.get("message") or error.description or error.name
+    if error.code == 500 and "request_id" in g:
+        details = {"request_id": g.request_id}  # what to quote when reporting the error
     if error.code == 422:
         code, message = "validation_failed", "Some fields are not valid."
+    elif error.code == 400 and "json" in details and not data.get("message"):
+        code, message = "invalid_json", "The request body is not valid JSON."
+    elif error.code == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        message = f"The request body is larger than the limit of {limit} bytes."
     headers = data.get("headers") or {}
     if error.code == 405 and (allowed := error.get_headers()):
         headers = {**dict(allowed), **headers}
@@ -59,11 +57,15 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def flatten_webargs_messages(messages: dict | None) -> dict:
-    """webargs nests field messages under their location; one location reads better flat."""
+    """webargs nests field messages under their location; one location reads better flat.
+
+    `details` is documented as an object: a location's bare list (webargs' "Invalid JSON
+    body.") stays under its location's name.
+    """
     if not messages:
         return {}
-    if len(messages) == 1:
-        return next(iter(messages.values()))
+    if len(messages) == 1 and isinstance(only := next(iter(messages.values())), dict):
+        return only
     return messages
 
 

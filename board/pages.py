@@ -1,8 +1,14 @@
 """The page blueprints of every domain, plus the two routes that belong to none."""
 
+import logging
+from functools import cache
 from pathlib import Path
 
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from flask import Blueprint, Flask, abort, current_app, send_from_directory
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from board.agendas.views import blueprint as agendas
 from board.boards.views import blueprint as boards
@@ -15,6 +21,8 @@ from board.meetings.views import blueprint as meetings
 from board.planning.views import blueprint as planning
 from board.specialists.views import blueprint as specialists
 
+log = logging.getLogger(__name__)
+
 blueprint = Blueprint("pages", __name__)
 
 # Front-end packages installed from npm by the Makefile, never committed to the repo.
@@ -23,9 +31,50 @@ VENDOR_PACKAGES = frozenset({"swagger-ui-dist", "htmx.org", "sortablejs"})
 
 @blueprint.route("/healthz")
 def health():
-    """Liveness for load balancers; says nothing about data."""
-    db.session.execute(db.select(1))
+    """Liveness: the process answers. It does not touch the database, so a database outage
+    makes the proxy stop sending traffic (`/readyz`) rather than restart every node."""
     return {"status": "ok"}
+
+
+@blueprint.route("/readyz")
+def readiness():
+    """Readiness for the proxy: the database answers and its schema is the one this code needs."""
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            current = (
+                set(connection.scalars(text("SELECT version_num FROM alembic_version")))
+                if inspect(connection).has_table("alembic_version")
+                else set()
+            )
+    except SQLAlchemyError as error:
+        log.warning("readiness check: the database does not answer (%s)", type(error).__name__)
+        return not_ready("The database does not answer.", {})
+    expected = set(migration_heads())
+    if current != expected:
+        return not_ready(
+            "The database schema is not the one this version needs: run `flask db upgrade`.",
+            {"schema": sorted(current), "expected": sorted(expected)},
+        )
+    return {"status": "ready", "checks": {"database": "ok", "schema": "ok"}}
+
+
+def not_ready(message: str, details: dict):
+    """The error shape as JSON whatever the probe accepts, with 503."""
+    return {"error": {"code": "not_ready", "message": message, "details": details}}, 503
+
+
+@cache
+def migration_heads() -> tuple[str, ...]:
+    """The newest revision(s) in migrations/, read once per process."""
+    directory = Path(current_app.root_path).parent / "migrations"
+    return tuple(ScriptDirectory.from_config(alembic_config(directory)).get_heads())
+
+
+def alembic_config(directory: Path) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(directory))
+    return config
 
 
 @blueprint.route("/static/vendor/<package>/<path:filename>")

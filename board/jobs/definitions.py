@@ -10,6 +10,7 @@ from board.agendas.deadlines import (
 from board.boards.services import list_boards
 from board.common.time import today
 from board.extensions import db
+from board.jobs.services import fail_abandoned_runs, notify_admins_of_failure
 from board.notifications.services import deliver_pending_email
 from board.planning.services import run_assignment
 from board.sessions.services import generate_sessions
@@ -58,6 +59,20 @@ def deliver_email() -> str:
     return ", ".join(f"{count} {name}" for name, count in counts.items())
 
 
+def recover_runs() -> str:
+    """Mark failed the engine runs whose process died mid-run, and tell the admins."""
+    runs = fail_abandoned_runs(current_app.config["SCHEDULE_RUN_STALE_SECONDS"])
+    if runs:
+        ids = ", ".join(str(run.id) for run in runs)
+        notify_admins_of_failure(
+            f"Scheduling run {ids} was abandoned",
+            f"The process running scheduling run {ids} stopped before it finished. Nothing "
+            "of it was applied; the next scheduled run plans the cases again.",
+            dedup_key=f"runs-abandoned:{ids}",
+        )
+    return f"{len(runs)} abandoned runs marked failed"
+
+
 JOBS = {
     "generate_sessions": generate_upcoming_sessions,
     "assign": assign_cases,
@@ -65,4 +80,5 @@ JOBS = {
     "publish_agendas": publish_agendas,
     "reminders": send_reminders,
     "deliver_email": deliver_email,
+    "recover_runs": recover_runs,
 }

@@ -7,7 +7,6 @@ previous leader did not finish it.
 
 import logging
 import os
-import socket
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -19,9 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from board.common.time import utcnow
 from board.extensions import db
+from board.jobs import heartbeat  # noqa: F401 - its listeners beat for runs in every process
 from board.jobs.definitions import JOBS
 from board.jobs.leadership import leadership_for
 from board.jobs.models import JobFiring
+from board.jobs.services import notify_admins_of_failure
+from board.planning.models import this_process
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,23 @@ def run_firing(app: Flask, job: str, owner: str) -> None:
             firing.outcome, firing.summary = "failed", f"{type(error).__name__}: {error}"[:2000]
         firing.finished_at = utcnow()
         db.session.commit()
+        if firing.outcome == "failed":
+            tell_admins(firing)
+
+
+def tell_admins(firing: JobFiring) -> None:
+    """Notify the admins of a failed firing; a failure to notify is only logged."""
+    try:
+        notify_admins_of_failure(
+            f"Background job {firing.job} failed",
+            f"The {firing.job} job failed in its {firing.slot} slot: {firing.summary}\n"
+            "Its next firing runs as usual.",
+            dedup_key=f"job-failed:{firing.job}:{firing.slot}",
+        )
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the firing itself is recorded; do not stop the scheduler
+        db.session.rollback()
+        log.exception("could not notify the admins of failed job %s", firing.job)
 
 
 def build_scheduler(app: Flask, owner: str) -> BackgroundScheduler:
@@ -115,7 +134,7 @@ def build_scheduler(app: Flask, owner: str) -> BackgroundScheduler:
 def run_scheduler_process(app: Flask, stop: threading.Event | None = None) -> None:
     """Follow until elected, lead until the lock is lost or `stop` is set."""
     stop = stop or threading.Event()
-    owner = f"{socket.gethostname()}:{os.getpid()}"
+    owner = this_process()
     poll = app.config["SCHEDULER_POLL_SECONDS"]
     lock_file = app.config["SCHEDULER_LOCK_FILE"] or os.path.join(
         app.instance_path, "scheduler.lock"

@@ -1,6 +1,8 @@
 """Records of engine runs and of each case's latest placement note."""
 
 import json
+import os
+import socket
 from datetime import datetime
 
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
@@ -19,6 +21,11 @@ class RunOutcome(LabelledEnum):
     FAILED = "failed"
 
 
+def this_process() -> str:
+    """The host and process id a run (or a job firing) is recorded under."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 class ScheduleRun(db.Model):
     """One run of the optimizing engine, scheduled or asked for."""
 
@@ -30,6 +37,10 @@ class ScheduleRun(db.Model):
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kept fresh while the run works (board/jobs/heartbeat.py); a stale one means its
+    # process died, and the scheduler leader marks the run failed.
+    owner: Mapped[str] = mapped_column(String(120), default=this_process, nullable=False)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     outcome: Mapped[RunOutcome] = mapped_column(
         stored_enum(RunOutcome, length=20),
         default=RunOutcome.RUNNING,

@@ -10,6 +10,7 @@ PUBLIC = {
     "api-docs.openapi_swagger_ui",
     "dashboard.home",
     "pages.health",
+    "pages.readiness",
     "pages.vendor_asset",
     "feeds.calendar_feed",
     "feeds.attendance",
