@@ -1,6 +1,7 @@
 """The tumor-board scheduling service."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import board.models  # noqa: F401 - registers every table before queries or migrations
 from board import accounts, api, cli, database, errors, limits, logs, pages, security
@@ -11,6 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the Flask application: configuration, then one register step per concern."""
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     load_config(app, config)
+    register_proxies(app)
     logs.register_logging(app)
     database.register_database(app)
     limits.register_limits(app)
@@ -21,3 +23,10 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register_error_pages(app)
     cli.register_commands(app)
     return app
+
+
+def register_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-* only from the configured number of proxies in front of the app."""
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)

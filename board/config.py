@@ -51,6 +51,21 @@ class Defaults:
     # Calendar-facing identity; also used to build stable event UIDs.
     BOARD_DOMAIN = "tumorboard.example.org"
     FEED_FETCH_RECORD_SECONDS = 300  # how often a feed's "last fetched" is written at most
+    # Guessing limit: this many unknown feed tokens from one client network within the window
+    # answer 429 for unknown tokens only; a token that resolves is never refused.
+    FEED_MISS_LIMIT = 20
+    FEED_MISS_WINDOW_SECONDS = 300
+    FEED_MISS_BUCKET_SECONDS = 60
+    # Scheme and host of calendar links, e.g. "https://boards.example.org"; default: the
+    # request's own (behind a proxy, set TRUSTED_PROXIES so X-Forwarded-* are believed).
+    PUBLIC_BASE_URL: str | None = None
+    # Proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Port werkzeug's
+    # ProxyFix believes; 0 believes none (a client could forge its address).
+    TRUSTED_PROXIES = 0
+    # Compression of calendar responses when the client asks (Flask-Compress).
+    COMPRESS_REGISTER = False  # only the routes that ask for it
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIMETYPES = ["text/calendar"]
     DEFAULT_TIME_ZONE = "America/New_York"
     HOLIDAY_COUNTRY = "US"
     HOLIDAY_SUBDIVISION: str | None = None

@@ -15,7 +15,8 @@ from board.boards.views import blueprint as boards
 from board.cases.views import blueprint as cases
 from board.common.templating import register_template_filters
 from board.dashboard.views import blueprint as dashboard
-from board.extensions import db
+from board.extensions import compress, db
+from board.feeds.caching import compressed_cache_key, compressed_feeds
 from board.feeds.views import blueprint as feeds
 from board.meetings.views import blueprint as meetings
 from board.planning.views import blueprint as planning
@@ -101,4 +102,8 @@ def register_pages(app: Flask) -> None:
         feeds,
     ):
         app.register_blueprint(page_blueprint)
+    # Only routes decorated with compress.compressed() use it; each body is compressed once.
+    app.config.setdefault("COMPRESS_CACHE_BACKEND", lambda: compressed_feeds)
+    app.config.setdefault("COMPRESS_CACHE_KEY", compressed_cache_key)
+    compress.init_app(app)
     register_template_filters(app)

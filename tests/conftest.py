@@ -108,6 +108,23 @@ def empty_database() -> None:
 
 
 @pytest.fixture
+def another_app(app):
+    """`another_app(**config)`: a second app on the same database, as another web worker
+    would be (its own extensions and engine); module-level caches stay per process."""
+    built = []
+
+    def factory(**overrides):
+        other = make_app(app.config["SQLALCHEMY_DATABASE_URI"], **overrides)
+        built.append(other)
+        return other
+
+    yield factory
+    for other in built:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

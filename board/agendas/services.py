@@ -290,10 +290,14 @@ def quorum_status(session: BoardSession, items: list[AgendaItem] | None = None) 
 
 @case_shown_fields_changed.connect
 def follow_case_change(case: Case, **_) -> None:
-    """The session whose agenda shows this case shows the change too."""
-    item = get_open_item_for_case(case.id)
-    if item is not None:
-        session_changed.send(item.session)
+    """Every session whose agenda shows this case (held ones too: calendars still show
+    their agendas) shows the change."""
+    shown_on = db.select(AgendaItem.session_id).where(AgendaItem.case_id == case.id)
+    sessions = db.session.scalars(
+        db.select(BoardSession).where(BoardSession.id.in_(shown_on))
+    ).all()
+    for session in sessions:
+        session_changed.send(session)
 
 
 @site_renamed.connect

@@ -11,7 +11,7 @@ from board.extensions import db
 from board.feeds import services
 from board.feeds.calendar import FeedHeader, render_calendar
 from board.feeds.schemas import CreatedFeedTokenOut, FeedTokenIn, FeedTokenOut
-from board.feeds.views import CALENDAR_TYPE
+from board.feeds.views import CALENDAR_TYPE, feed_urls, public_url
 from board.sessions.models import BoardSession
 from board.specialists.models import Specialist
 
@@ -36,10 +36,9 @@ def owner_ids(owner_kind: str, owner_id: int) -> tuple[int | None, int | None]:
 
 def created(token, secret: str, owner_kind: str, owner_id: int):
     """The new link with its secret URLs, shown this once, and where the links are listed."""
-    url = url_for("feeds.calendar_feed", secret=secret, _external=True, _scheme="https")
-    if current_app.testing or current_app.debug:
-        url = url_for("feeds.calendar_feed", secret=secret, _external=True)
-    shown = ShownOnce(token, url=url, webcal_url="webcal://" + url.split("://", 1)[1])
+    owner = token.specialist.name if token.specialist_id else token.board.name
+    name = f"Tumor boards · {owner}" if token.specialist_id else owner
+    shown = ShownOnce(token, **feed_urls(secret, name))
     location = url_for(".list_feed_tokens", owner_kind=owner_kind, owner_id=owner_id)
     return shown, {"Location": location}
 
@@ -106,7 +105,7 @@ def session_ics(session_id: int):
         [session],
         services.agendas_for([session]),
         domain,
-        agenda_url=lambda s: url_for("agendas.session_agenda", session_id=s.id, _external=True),
+        agenda_url=lambda s: public_url("agendas.session_agenda", session_id=s.id),
     )
     response = Response(body, headers={"Content-Type": CALENDAR_TYPE})
     response.headers["Content-Disposition"] = f'attachment; filename="session-{session.id}.ics"'

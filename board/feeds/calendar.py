@@ -7,7 +7,7 @@ birth date or diagnosis. Output is deterministic: the same rows give the same by
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vDuration, vText
@@ -70,6 +70,18 @@ def event_description(
     return "\n".join(lines)
 
 
+def unambiguous_times(session: BoardSession, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """Start and end in the board's zone, or both in UTC when either wall-clock time is
+    ambiguous (the repeated hour of a fall-back): parsers disagree on which of the two
+    instants such a local time means, while every one reads UTC the same way."""
+    local = [moment.astimezone(zone) for moment in (session.starts_at, session.ends_at)]
+    if any(
+        moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset() for moment in local
+    ):
+        return session.starts_at.astimezone(UTC), session.ends_at.astimezone(UTC)
+    return local[0], local[1]
+
+
 def session_event(
     session: BoardSession,
     agenda: Sequence[AgendaItem],
@@ -86,8 +98,9 @@ def session_event(
     event.add("dtstamp", changed)
     event.add("last-modified", changed)
     event.add("sequence", session.sequence)
-    event.add("dtstart", session.starts_at.astimezone(zone))
-    event.add("dtend", session.ends_at.astimezone(zone))
+    starts_at, ends_at = unambiguous_times(session, zone)
+    event.add("dtstart", starts_at)
+    event.add("dtend", ends_at)
     event.add("summary", f"{'Cancelled: ' if cancelled else ''}{session.board.name}")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")

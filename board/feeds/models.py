@@ -37,3 +37,19 @@ class FeedToken(db.Model):
 
     specialist: Mapped[Specialist | None] = relationship()
     board: Mapped[Board | None] = relationship()
+
+
+class FeedTokenMiss(db.Model):
+    """Requests for unknown feed tokens from one client network in one time bucket.
+
+    In the database, not in a worker's memory, so the guessing limit holds across every web
+    worker and host; old buckets are deleted as new misses arrive.
+    """
+
+    __tablename__ = "feed_token_misses"
+
+    # An IPv4 address, or an IPv6 /64 network (one client usually holds a whole /64).
+    network: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Seconds since the epoch // FEED_MISS_BUCKET_SECONDS.
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    misses: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

@@ -17,5 +17,7 @@ class FeedTokenOut(Schema):
 
 
 class CreatedFeedTokenOut(FeedTokenOut):
-    url = fields.String(metadata={"description": "https link; shown only now"})
+    url = fields.String(metadata={"description": "the feed's link; shown only now"})
     webcal_url = fields.String(metadata={"description": "webcal:// link for calendar apps"})
+    google_url = fields.String(metadata={"description": "Google Calendar's add-by-URL page"})
+    outlook_url = fields.String(metadata={"description": "Outlook on the web's add-by-URL page"})

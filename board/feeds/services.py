@@ -1,13 +1,16 @@
 """Feed tokens, what each feed contains, its validators, and attendance answers."""
 
 import hashlib
+import ipaddress
+import math
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, func, literal_column, update
+from sqlalchemy import bindparam, delete, func, literal_column, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -18,14 +21,15 @@ from board.common.errors import Conflict, NotFound
 from board.common.signals import session_changed
 from board.common.time import as_utc, local_date, start_of_utc_day, utcnow
 from board.extensions import db
-from board.feeds.models import FeedToken
+from board.feeds.models import FeedToken, FeedTokenMiss
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 from board.specialists.models import Specialist, TimeOff, board_memberships
 
 WINDOW_BACK = timedelta(days=30)
 WINDOW_AHEAD = timedelta(days=366)
-# Bump when the rendering changes, so every client refetches instead of revalidating.
-FEED_FORMAT = "2"
+# Bump both when the rendering changes: every client refetches instead of revalidating.
+FEED_FORMAT = "3"
+FEED_FORMAT_SINCE = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def hash_feed_token(secret: str) -> str:
@@ -98,6 +102,8 @@ class FeedLink:
 
     token_id: int
     token_hash: str
+    # False for a revoked link or one whose owner left: answered 410, never counted as a guess.
+    alive: bool
     specialist_id: int | None
     board_id: int | None
     owner_version: int
@@ -161,6 +167,7 @@ def feed_link_query():
             FeedToken.specialist_id,
             FeedToken.board_id,
             FeedToken.last_fetched_at,
+            FeedToken.revoked_at,
             Specialist.active,
             Specialist.version,
             Specialist.updated_at,
@@ -173,12 +180,12 @@ def feed_link_query():
         .select_from(FeedToken)
         .outerjoin(Specialist, Specialist.id == FeedToken.specialist_id)
         .outerjoin(Board, Board.id == FeedToken.board_id)
-        .where(FeedToken.token_hash == bindparam("token_hash"), FeedToken.revoked_at.is_(None))
+        .where(FeedToken.token_hash == bindparam("token_hash"))
     )
 
 
 def resolve_feed_link(secret: str, now: datetime) -> FeedLink | None:
-    """The live token behind a secret as plain values, or None (unknown and revoked alike).
+    """The token behind a secret as plain values (`alive` False once revoked), or None.
 
     Most feed requests are answered from these values alone (a 304, or a body rendered
     before), so they come from one narrow SELECT rather than ORM objects.
@@ -200,15 +207,22 @@ def resolve_feed_link(secret: str, now: datetime) -> FeedLink | None:
         connection.close()
     if row is None:
         return None
-    token_id, specialist_id, board_id, last_fetched_at, *owners, sessions, boards = row
+    token_id, specialist_id, board_id, last_fetched_at, revoked_at, *owners, sessions, boards = row
     active, version, updated_at = owners[:3] if specialist_id is not None else owners[3:]
-    if not active:
-        return None
+    alive = bool(active) and revoked_at is None
     last_fetched_at, updated_at = as_utc(last_fetched_at), as_utc(updated_at)
     window_start, _ = feed_window(now)
     marker = (token_hash, window_start.date(), version, int(sessions), int(boards))
     return FeedLink(
-        token_id, token_hash, specialist_id, board_id, version, updated_at, last_fetched_at, marker
+        token_id,
+        token_hash,
+        alive,
+        specialist_id,
+        board_id,
+        version,
+        updated_at,
+        last_fetched_at,
+        marker,
     )
 
 
@@ -277,35 +291,50 @@ def is_away(time_off: list[tuple[date, date]], day: date) -> bool:
     return any(starts_on <= day <= ends_on for starts_on, ends_on in time_off)
 
 
-def feed_validator(link: FeedLink, entries: list[FeedEntry], now: datetime) -> str:
-    """A strong ETag computed without rendering: it changes whenever the feed's bytes do.
+def feed_etag(body: bytes) -> str:
+    """The strong validator of a feed: a hash of the exact bytes sent (identity encoding).
 
-    Every visible change to a session bumps its sequence; the owner's version covers its
-    name, memberships and time off; each shown board's version covers board-level text
-    (its name in past events, which a board edit does not re-sequence).
+    Rendering is deterministic, so every worker, before and after a restart, derives the same
+    ETag for the same body and a different one for any other body.
     """
-    window_start, _ = feed_window(now)
-    boards = sorted({(entry.board_id, entry.board_version) for entry in entries})
-    parts = [
-        FEED_FORMAT,
-        "specialist" if link.specialist_id is not None else "board",
-        str(link.owner_id),
-        link.token_hash,  # each link's attendance URLs carry its own secret
-        str(link.owner_version),
-        window_start.date().isoformat(),
-        *(f"b{board_id}:{version}" for board_id, version in boards),
-        *(f"{entry.session_id}:{entry.sequence}" for entry in entries),
-    ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
+    return hashlib.sha256(body).hexdigest()[:40]
 
 
-def last_modified(link: FeedLink, entries: list[FeedEntry]) -> datetime:
-    """The latest change to anything the feed shows."""
-    moments = [link.owner_updated_at]
-    for entry in entries:
-        moments.append(entry.changed_at)
-        moments.append(entry.board_updated_at)
-    return max(moments)
+def owner_board_ids(link: FeedLink):
+    """The boards whose sessions the feed may show (as a subquery for a specialist)."""
+    if link.board_id is not None:
+        return [link.board_id]
+    return db.select(board_memberships.c.board_id).where(
+        board_memberships.c.specialist_id == link.specialist_id
+    )
+
+
+def last_modified(link: FeedLink, now: datetime) -> datetime:
+    """When anything the feed shows last changed, rounded up to the whole second.
+
+    Every session of the owner's boards counts, shown or not: a session that leaves the feed
+    (declined, moved out, away) was changed when it left. The window moves at the start of
+    each UTC day, so that counts as a change too, as does a new rendering format.
+    """
+    boards = owner_board_ids(link)
+    sessions_changed = db.session.scalar(
+        db.select(
+            func.max(func.coalesce(BoardSession.content_changed_at, BoardSession.created_at))
+        ).where(BoardSession.board_id.in_(boards))
+    )
+    boards_changed = db.session.scalar(
+        db.select(func.max(Board.updated_at)).where(Board.id.in_(boards))
+    )
+    moments = [link.owner_updated_at, start_of_utc_day(now), FEED_FORMAT_SINCE]
+    moments += [as_utc(moment) for moment in (sessions_changed, boards_changed) if moment]
+    return rounded_up(max(moments))
+
+
+def rounded_up(moment: datetime) -> datetime:
+    """Up to the whole second: a later change within the same second is then not hidden by
+    an If-Modified-Since of that second (the header itself is never sent later than now)."""
+    whole = moment.replace(microsecond=0)
+    return whole + timedelta(seconds=1) if moment.microsecond else whole
 
 
 def load_feed_sessions(entries: list[FeedEntry]) -> list[BoardSession]:
@@ -378,6 +407,14 @@ def record_fetch(link: FeedLink, now: datetime) -> None:
         current_app.logger.warning("could not record a feed fetch (database busy)")
 
 
+def is_answerable(session: BoardSession, now: datetime) -> bool:
+    """Whether attendance can still be answered: not held, not cancelled, not yet started."""
+    return (
+        session.status not in (SessionStatus.HELD, SessionStatus.CANCELLED)
+        and session.starts_at > now
+    )
+
+
 def answer_attendance(
     token: FeedToken, session: BoardSession, answer: AttendanceAnswer
 ) -> SessionAttendance:
@@ -389,6 +426,8 @@ def answer_attendance(
         raise NotFound("This session is not in your calendar.")
     if session.status in (SessionStatus.HELD, SessionStatus.CANCELLED):
         raise Conflict(f"This session is {session.status.value}; no answer is needed.")
+    if not is_answerable(session, utcnow()):
+        raise Conflict("This session has already started; no answer is needed.")
     row = db.session.scalar(
         db.select(SessionAttendance).where(
             SessionAttendance.session_id == session.id,
@@ -400,8 +439,65 @@ def answer_attendance(
         db.session.add(row)
     row.answer = answer
     row.answered_at = utcnow()
-    # The coordinator's quorum view and the board feed change; the declined session also
-    # leaves this specialist's own feed.
+    # The coordinator's quorum view and the feeds change: this specialist's own feed marks
+    # the session confirmed or declined.
     session_changed.send(session)
     db.session.flush()
     return row
+
+
+def client_network(address: str) -> str:
+    """The unit the guessing limit counts: an IPv4 address, or the /64 of an IPv6 address."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64] or "?"
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def miss_bucket(now: datetime) -> int:
+    return math.floor(now.timestamp()) // current_app.config["FEED_MISS_BUCKET_SECONDS"]
+
+
+def is_guessing(address: str, now: datetime) -> bool:
+    """True when this client asked for too many unknown feed tokens within the window.
+
+    Only asked after a token failed to resolve: a valid token is never refused.
+    """
+    config = current_app.config
+    buckets = math.ceil(config["FEED_MISS_WINDOW_SECONDS"] / config["FEED_MISS_BUCKET_SECONDS"])
+    recent = db.session.scalar(
+        db.select(func.coalesce(func.sum(FeedTokenMiss.misses), 0)).where(
+            FeedTokenMiss.network == client_network(address),
+            FeedTokenMiss.bucket > miss_bucket(now) - buckets,
+        )
+    )
+    return recent >= config["FEED_MISS_LIMIT"]
+
+
+def record_unknown_token(address: str, now: datetime) -> None:
+    """Count one request for an unknown token, in its own short transaction, and forget
+    buckets older than the window; losing this bookkeeping never fails a request."""
+    config = current_app.config
+    bucket = miss_bucket(now)
+    buckets = math.ceil(config["FEED_MISS_WINDOW_SECONDS"] / config["FEED_MISS_BUCKET_SECONDS"])
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(FeedTokenMiss).values(
+        network=client_network(address), bucket=bucket, misses=1
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[FeedTokenMiss.network, FeedTokenMiss.bucket],
+        set_={"misses": FeedTokenMiss.misses + 1},
+    )
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(upsert)
+            connection.execute(
+                delete(FeedTokenMiss).where(FeedTokenMiss.bucket <= bucket - buckets)
+            )
+    except OperationalError:
+        current_app.logger.warning("could not record an unknown feed token (database busy)")

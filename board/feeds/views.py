@@ -3,6 +3,7 @@ the pages' calendar links (issue, rotate, revoke) for specialists and boards."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -10,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -27,11 +29,10 @@ from board.common.forms import perform
 from board.common.models import get_or_404
 from board.common.signals import page_context
 from board.common.time import utcnow
-from board.extensions import db
+from board.extensions import compress, db
 from board.feeds import services
 from board.feeds.caching import feed_validators as validators
 from board.feeds.caching import rendered_feeds as rendered
-from board.feeds.caching import unknown_token_limiter as limiter
 from board.feeds.calendar import FeedHeader, render_calendar
 from board.feeds.models import FeedToken
 from board.planning.services import replan
@@ -41,18 +42,41 @@ from board.specialists.views import load_specialist, render_specialist
 
 blueprint = Blueprint("feeds", __name__)
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
+# Sessions that happened or will not happen: nobody is asked whether they attend.
+CLOSED_STATUSES = (SessionStatus.HELD, SessionStatus.CANCELLED)
 
 
-def not_found() -> Response:
-    """The same answer for unknown and revoked tokens: it reveals nothing."""
-    limiter.record_miss(request.remote_addr or "?")
+def unknown_token() -> Response:
+    """404 for a token that never existed; 429 once this client has guessed too often.
+
+    Only unknown tokens are counted or limited: a token that resolves is always answered,
+    however many stale links the same address (a proxy, Google's fetchers) also polls.
+    """
+    now, address = utcnow(), request.remote_addr or "?"
+    if services.is_guessing(address, now):
+        response = Response("Too many requests\n", status=429, mimetype="text/plain")
+        response.headers["Retry-After"] = str(current_app.config["FEED_MISS_BUCKET_SECONDS"])
+        return response
+    services.record_unknown_token(address, now)
     return Response("Not found\n", status=404, mimetype="text/plain")
 
 
-def too_many() -> Response:
-    response = Response("Too many requests\n", status=429, mimetype="text/plain")
-    response.headers["Retry-After"] = str(int(limiter.window))
-    return response
+def gone() -> Response:
+    """A revoked link (or its owner left): 410 tells a calendar client to stop polling."""
+    return Response("This calendar link no longer works.\n", status=410, mimetype="text/plain")
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link: the configured public base URL, else the request's scheme and host."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, **values, _external=True)
+
+
+def public_base() -> str:
+    """The scheme and host that links in a body are built with (bodies differ by it)."""
+    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
 
 
 def feed_header(token) -> FeedHeader:
@@ -71,96 +95,108 @@ def feed_header(token) -> FeedHeader:
 
 
 @blueprint.route("/feeds/<secret>.ics", methods=["GET", "HEAD"])
+@compress.compressed()
 def calendar_feed(secret: str):
     """A specialist's or a board's calendar; the token in the URL is the credential."""
-    if limiter.blocked(request.remote_addr or "?"):
-        return too_many()
     now = utcnow()
     link = services.resolve_feed_link(secret, now)
     if link is None:
-        return not_found()
+        return unknown_token()
+    if not link.alive:
+        return gone()
     services.record_fetch(link, now)
-    remembered = validators.get(link.marker)
-    if remembered is None:
-        entries = services.feed_entries(link, now)
-        etag = services.feed_validator(link, entries, now)
-        modified = services.last_modified(link, entries).replace(microsecond=0)
-        if unchanged_since(link, secret, now):
-            validators.put(link.marker, (etag, modified))
-    else:
+    key = (link.marker, public_base())
+    remembered = validators.get(key)
+    if remembered is not None:
         etag, modified = remembered
-    if not_modified(etag, modified):
-        return feed_response(b"", etag, modified, status=304)
-    body = rendered.get(f"{etag}|{request.host}")
-    if body is None:
-        body, etag, modified = render_checked(link, secret, now)
+        matched = not_modified(etag, modified)
+        if matched:
+            return feed_response(b"", matched, modified, status=304)
+        body = rendered.get(etag)
+    if remembered is None or body is None:
+        body, etag, modified = render_checked(link, secret, now, key)
+        matched = not_modified(etag, modified)
+        if matched:
+            return feed_response(b"", matched, modified, status=304)
+    g.compressed_cache_key = etag  # Flask-Compress keeps each encoding of these bytes once
     return feed_response(body, etag, modified)
 
 
 def unchanged_since(link: services.FeedLink, secret: str, now) -> bool:
     """True if nothing a feed shows changed since `link` was read.
 
-    Each query may see a later commit on PostgreSQL, so validators and bodies are kept only
-    when the change marker read afterwards is still the same (it grows with every change).
+    Each query may see a later commit on PostgreSQL, so validators are kept only when the
+    change marker read afterwards is still the same (it grows with every change).
     """
     current = services.resolve_feed_link(secret, now)
     return current is not None and current.marker == link.marker
 
 
-def feed_response(body: bytes, etag: str | None, modified, status: int = 200) -> Response:
+def feed_response(body: bytes, etag: str, modified, status: int = 200) -> Response:
     response = Response(body, status=status, mimetype="text/calendar")
     response.headers["Content-Type"] = CALENDAR_TYPE
     response.headers["Cache-Control"] = "private, no-cache"
-    if etag is not None:
-        response.set_etag(etag)
-        response.last_modified = modified
+    response.set_etag(etag)
+    if modified is not None:
+        # Compared rounded up (see services.rounded_up), but never claimed in the future.
+        response.last_modified = min(modified, utcnow().replace(microsecond=0))
     return response
 
 
-def not_modified(etag: str, modified) -> bool:
-    """RFC 9110: If-None-Match wins; If-Modified-Since counts only without it."""
+def not_modified(etag: str, modified) -> str | None:
+    """The client's matching ETag if it holds this body, else None.
+
+    RFC 9110: If-None-Match wins; If-Modified-Since counts only without it. A compressed
+    response's ETag is ours with the encoding appended (`…:gzip`), so that form matches too:
+    each encoding keeps its own validator and never matches another body.
+    """
     if request.if_none_match:
-        return request.if_none_match.contains(etag)
+        for tag in (etag, *(f"{etag}:{name}" for name in compress.enabled_algorithms)):
+            if request.if_none_match.contains(tag):
+                return tag
+        return None
     since = request.if_modified_since
-    return since is not None and modified <= since
+    if modified is not None and since is not None and modified <= since:
+        return etag
+    return None
 
 
-def render_checked(link: services.FeedLink, secret: str, now, attempts: int = 3):
-    """Render the feed with the validators of exactly the state it shows, and keep it."""
+def render_checked(link: services.FeedLink, secret: str, now, key, attempts: int = 3):
+    """Render the feed and keep it with its validators, unless it changed meanwhile."""
     for _ in range(attempts):
         entries = services.feed_entries(link, now)
-        etag = services.feed_validator(link, entries, now)
-        modified = services.last_modified(link, entries).replace(microsecond=0)
-        body = render_feed(link, secret, entries)
+        modified = services.last_modified(link, now)
+        body = render_feed(link, secret, entries, now)
+        etag = services.feed_etag(body)
+        rendered.put(etag, body)
         if unchanged_since(link, secret, now):
-            rendered.put(f"{etag}|{request.host}", body)
-            validators.put(link.marker, (etag, modified))
+            validators.put(key, (etag, modified))
             return body, etag, modified
         link = services.resolve_feed_link(secret, now) or link
-    # Still changing under us: send the latest rendering without claiming a validator.
-    return body, None, None
+    # Still changing under us: the ETag is the body's own, but claim no modification time.
+    return body, etag, None
 
 
-def render_feed(link: services.FeedLink, secret: str, entries) -> bytes:
+def render_feed(link: services.FeedLink, secret: str, entries, now) -> bytes:
     """Render the feed; attendance links only on a personal feed."""
     token = db.session.get(FeedToken, link.token_id)
     sessions = services.load_feed_sessions(entries)
     attendance = None
     if link.specialist_id is not None:
-        # Day granularity, like the validators: the bytes change only when the ETag does.
-        start_of_today = services.feed_window(utcnow())[0] + services.WINDOW_BACK
+        # Day granularity, like the window: the bytes change only when the marker does.
+        start_of_today = services.feed_window(now)[0] + services.WINDOW_BACK
 
         def attendance(session: BoardSession) -> str | None:
-            if session.starts_at < start_of_today or session.status == SessionStatus.CANCELLED:
+            if session.starts_at < start_of_today or session.status in CLOSED_STATUSES:
                 return None
-            return url_for("feeds.attendance", secret=secret, session_id=session.id, _external=True)
+            return public_url("feeds.attendance", secret=secret, session_id=session.id)
 
     return render_calendar(
         feed_header(token),
         sessions,
         services.agendas_for(sessions),
         current_app.config["BOARD_DOMAIN"],
-        agenda_url=lambda s: url_for("agendas.session_agenda", session_id=s.id, _external=True),
+        agenda_url=lambda s: public_url("agendas.session_agenda", session_id=s.id),
         attendance_url=attendance,
     )
 
@@ -173,18 +209,23 @@ class AttendanceForm(FlaskForm):
 @blueprint.route("/feeds/<secret>/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 def attendance(secret: str, session_id: int):
     """Confirm or decline one session; a GET only shows the page, the answer is a POST."""
-    if limiter.blocked(request.remote_addr or "?"):
-        return too_many()
     link = services.resolve_feed_link(secret, utcnow())
+    if link is None:
+        return unknown_token()
+    if not link.alive:
+        return gone()
     session = db.session.get(BoardSession, session_id)
-    if link is None or link.specialist_id is None or session is None:
-        return not_found()
     token = db.session.get(FeedToken, link.token_id)
+    if session is None or link.specialist_id is None:
+        abort(404)
     if session.board_id not in token.specialist.board_ids:
-        return not_found()
+        abort(404)
     form = AttendanceForm()
     answered, refusal = None, None
-    if form.validate_on_submit():
+    open_for_answers = services.is_answerable(session, utcnow())
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, description="The form expired; reload the page and answer again.")
         answer = AttendanceAnswer.DECLINED if form.decline.data else AttendanceAnswer.CONFIRMED
         refusal = perform(lambda: services.answer_attendance(token, session, answer)).refusal
         if refusal is None:
@@ -192,8 +233,6 @@ def attendance(secret: str, session_id: int):
         if answered == AttendanceAnswer.DECLINED:
             # A decline can break a session's quorum: replan now rather than in 15 minutes.
             replan("attendance declined")
-    elif request.method == "POST":
-        abort(400, description="The form expired; reload the page and answer again.")
     current = db.session.scalar(
         db.select(SessionAttendance.answer).where(
             SessionAttendance.session_id == session.id,
@@ -207,6 +246,7 @@ def attendance(secret: str, session_id: int):
         specialist=token.specialist,
         current=current,
         answered=answered,
+        open_for_answers=open_for_answers,
         message=refusal.message if refusal else "",
     ), (refusal.status if refusal else 200)
 
@@ -226,11 +266,18 @@ def links_on_board_page(_page, board, **_) -> dict:
     return {"tokens": services.list_feed_tokens(board_id=board.id)}
 
 
-def feed_urls(secret: str) -> dict:
-    """The https link and the webcal link that calendar apps subscribe to."""
-    scheme = "http" if current_app.testing or current_app.debug else "https"
-    url = url_for("feeds.calendar_feed", secret=secret, _external=True, _scheme=scheme)
-    return {"url": url, "webcal_url": "webcal://" + url.split("://", 1)[1]}
+def feed_urls(secret: str, name: str) -> dict:
+    """Every way to subscribe: the plain link (the scheme this server is reached by, or the
+    configured public base URL), webcal://, and Google's and Outlook's "add by URL" pages."""
+    url = public_url("feeds.calendar_feed", secret=secret)
+    webcal = "webcal://" + url.split("://", 1)[1]
+    return {
+        "url": url,
+        "webcal_url": webcal,
+        "google_url": "https://calendar.google.com/calendar/r?" + urlencode({"cid": webcal}),
+        "outlook_url": "https://outlook.office.com/calendar/0/addfromweb?"
+        + urlencode({"url": url, "name": name}),
+    }
 
 
 def typed_label() -> str:
@@ -250,7 +297,7 @@ def change_link(action, owner: "LinkOwner", done: str):
         return owner.render(refusal, message=message)
     if isinstance(performed.result, tuple):  # a new link: its secret is shown this once
         token, secret = performed.result
-        new_link = {"token": token, **feed_urls(secret)}
+        new_link = {"token": token, **feed_urls(secret, owner.calendar_name)}
         return owner.render(None, status=201, message=done, new_link=new_link)
     flash(done)
     return redirect(owner.page_url)
@@ -264,6 +311,7 @@ class LinkOwner:
     board_id: int | None
     page_url: str
     render: Callable
+    calendar_name: str
 
 
 def link_owner(owner_kind: str, owner_id: int) -> LinkOwner:
@@ -275,8 +323,9 @@ def link_owner(owner_kind: str, owner_id: int) -> LinkOwner:
             return render_specialist(db.session.get(Specialist, owner_id), refusal, **context)
 
         page_url = url_for("specialists.specialist_page", specialist_id=owner_id)
-        return LinkOwner(owner_id, None, page_url + "#feeds", render_page)
-    get_or_404(Board, owner_id)
+        name = "Tumor boards · " + db.session.get(Specialist, owner_id).name
+        return LinkOwner(owner_id, None, page_url + "#feeds", render_page, name)
+    board = get_or_404(Board, owner_id)
     if not is_staff():
         abort(403, description="Only coordinators manage board calendar links.")
 
@@ -287,7 +336,7 @@ def link_owner(owner_kind: str, owner_id: int) -> LinkOwner:
         return render_board(fresh, None, status=status, link_errors=errors, **context)
 
     page_url = url_for("boards.board_edit", board_id=owner_id)
-    return LinkOwner(None, owner_id, page_url + "#feeds", render_board_page)
+    return LinkOwner(None, owner_id, page_url + "#feeds", render_board_page, board.name)
 
 
 LINKS = "/<any(specialists, boards):owner_kind>/<int:owner_id>/feeds"

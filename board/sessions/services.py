@@ -16,14 +16,16 @@ from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttenda
 from board.specialists.services import list_specialists
 from scheduling import holiday_dates
 
-# Changes a calendar subscriber sees (the event shows "n of m minutes"); each bumps SEQUENCE.
+# What a calendar subscriber sees (the event shows "n of m minutes"); a change bumps SEQUENCE.
+# The shown values, not the override columns: setting an override to the board's own value
+# changes nothing a calendar shows.
 VISIBLE_FIELDS = (
     "starts_at",
     "ends_at",
     "status",
-    "location_override",
-    "video_link_override",
-    "capacity_minutes_override",
+    "location",
+    "video_link",
+    "capacity_minutes",
 )
 
 ALLOWED_STATUS_CHANGES = {

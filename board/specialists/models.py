@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from board.boards.models import Board
@@ -36,6 +36,8 @@ class Specialist(Versioned, Timestamped, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
     specialty_code: Mapped[str] = mapped_column(ForeignKey("specialties.code"), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Minutes before each session that their calendar reminds them; None: no reminder.
+    reminder_minutes: Mapped[int | None] = mapped_column(Integer, default=30, server_default="30")
 
     specialty: Mapped[Specialty] = relationship(lazy="joined")
     sites: Mapped[list[DiseaseSite]] = linked(specialist_sites, DiseaseSite.code)

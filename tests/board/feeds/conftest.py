@@ -9,7 +9,7 @@ from board.boards.models import Board
 from board.cases.models import Case, CaseStatus
 from board.common.time import utcnow
 from board.extensions import db
-from board.feeds import views
+from board.feeds import caching
 from board.feeds.services import issue_feed_token
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 from board.sessions.services import generate_sessions, session_local_date
@@ -28,10 +28,10 @@ PATIENTS = [
 
 
 @pytest.fixture(autouse=True)
-def fresh_limits():
-    """Each test starts with no recorded misses and no rendered feeds."""
-    views.limiter.misses.clear()
-    views.rendered.items.clear()
+def fresh_caches():
+    """Each test starts with no rendered feeds or remembered validators in this process."""
+    for cache in (caching.rendered_feeds, caching.compressed_feeds, caching.feed_validators):
+        cache.items.clear()
 
 
 @pytest.fixture

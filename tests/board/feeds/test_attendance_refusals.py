@@ -12,7 +12,10 @@ def test_answering_a_cancelled_session_is_refused_on_the_page(app, client, feed_
     )
     page = client.get(path)
     assert page.status_code == 200
-    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page.data)
+    assert b"I will attend" not in page.data and b"no answer is needed" in page.data
+    secret = feed_center["specialist_secret"]
+    open_page = client.get(f"/feeds/{secret}/sessions/{feed_center['second']}/attendance")
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', open_page.data)
     with app.app_context():
         stored_before = db.session.scalar(db.select(db.func.count()).select_from(SessionAttendance))
 

@@ -11,7 +11,7 @@ from board.feeds.models import FeedToken
 from board.logs import RedactTokens
 from board.planning.models import ScheduleRun
 from board.sessions.models import AttendanceAnswer, SessionAttendance
-from tests.helpers import ApiClient, csrf_token_from, feed_event, patch_as_read
+from tests.helpers import ApiClient, csrf_token_from, feed_event, patch_as_read, wait_until
 
 
 def test_conditional_requests_get_304(client, feed_center):
@@ -23,8 +23,17 @@ def test_conditional_requests_get_304(client, feed_center):
     by_etag = client.get(url, headers={"If-None-Match": etag})
     assert by_etag.status_code == 304 and by_etag.data == b""
     assert by_etag.headers["ETag"] == etag
-    by_date = client.get(url, headers={"If-Modified-Since": modified})
-    assert by_date.status_code == 304
+    assert modified
+
+    # Last-Modified never claims the future: within the second of the latest change it is
+    # the current second, which that change is newer than; once the second is over it holds.
+    def revalidated_by_date():
+        since = client.get(url).headers["Last-Modified"]
+        answer = client.get(url, headers={"If-Modified-Since": since})
+        return answer if answer.status_code == 304 else None
+
+    by_date = wait_until(revalidated_by_date, timeout=5)
+    assert by_date.headers["ETag"] == etag
     other = client.get(url, headers={"If-None-Match": '"something-else"'})
     assert other.status_code == 200 and other.data == first.data
 
@@ -84,21 +93,84 @@ def test_agenda_change_bumps_sequence(app, client, api, feed_center):
     assert "· urgent ·" in str(after["DESCRIPTION"])
 
 
-def test_unknown_and_revoked_tokens_get_404_then_429(app, client, api, feed_center):
+def test_unknown_tokens_get_404_revoked_410_and_guessing_429(app, client, api, feed_center):
     assert client.get("/feeds/not-a-real-token.ics").status_code == 404
     specialist = feed_center["specialist_id"]
     revoked = api.delete(
         f"/api/v1/specialists/{specialist}/feed-tokens/{feed_center['specialist_token_id']}"
     )
     assert revoked.status_code == 204
-    gone = client.get(feed_center["specialist_url"])
-    assert gone.status_code == 404
-    assert gone.data == client.get("/feeds/another-unknown.ics").data  # reveals nothing
-    for _ in range(20):
-        client.get("/feeds/guess.ics")
-    limited = client.get(feed_center["board_url"])
+    for _ in range(30):  # a stale subscription polled often is not a guess
+        assert client.get(feed_center["specialist_url"]).status_code == 410
+    for _ in range(19):
+        assert client.get("/feeds/guess.ics").status_code == 404
+    limited = client.get("/feeds/guess.ics")
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_guessing_never_blocks_a_valid_token_from_the_same_address(app, client, feed_center):
+    for _ in range(25):
+        client.get("/feeds/guess.ics", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert (
+        client.get("/feeds/guess.ics", environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 429
+    )
+    valid = client.get(feed_center["board_url"], environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert valid.status_code == 200
+    secret = feed_center["specialist_secret"]
+    page = client.get(
+        f"/feeds/{secret}/sessions/{feed_center['second']}/attendance",
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
+    assert page.status_code == 200
+    # another address is not limited
+    other = client.get("/feeds/guess.ics", environ_base={"REMOTE_ADDR": "192.0.2.8"})
+    assert other.status_code == 404
+
+
+def test_the_guessing_limit_is_shared_by_every_worker(app, client, another_app, feed_center):
+    """The counts are rows, not one worker's memory: a fresh app (another worker) sees them."""
+    for _ in range(20):
+        client.get("/feeds/guess.ics", environ_base={"REMOTE_ADDR": "198.51.100.4"})
+    other_worker = another_app()
+    answer = other_worker.test_client().get(
+        "/feeds/guess.ics", environ_base={"REMOTE_ADDR": "198.51.100.4"}
+    )
+    assert answer.status_code == 429
+
+
+def test_an_ipv6_client_is_counted_by_its_64(app, client, feed_center):
+    for host in range(20):
+        client.get("/feeds/guess.ics", environ_base={"REMOTE_ADDR": f"2001:db8:1:2::{host:x}"})
+    answer = client.get("/feeds/guess.ics", environ_base={"REMOTE_ADDR": "2001:db8:1:2:ffff::1"})
+    assert answer.status_code == 429
+
+
+def test_forwarded_for_is_believed_only_from_a_configured_proxy(another_app, feed_center):
+    def guesses(proxied_app, client_address):
+        client = proxied_app.test_client()
+        headers = {"X-Forwarded-For": client_address}
+        answers = [
+            client.get(
+                "/feeds/guess.ics", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}
+            )
+            for _ in range(21)
+        ]
+        return answers[-1].status_code
+
+    direct = another_app()
+    # Without a trusted proxy the header is ignored: every guess counts for 10.0.0.1.
+    assert guesses(direct, "203.0.113.1") == 429
+    behind_proxy = another_app(TRUSTED_PROXIES=1)
+    # Behind one trusted proxy each client is counted on its own address.
+    assert guesses(behind_proxy, "203.0.113.2") == 429
+    assert guesses(behind_proxy, "203.0.113.3") == 429
+    fresh = behind_proxy.test_client().get(
+        "/feeds/guess.ics",
+        headers={"X-Forwarded-For": "203.0.113.9"},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
+    assert fresh.status_code == 404
 
 
 def test_feed_link_api_create_list_rotate_revoke(app, client, api, feed_center):
@@ -123,7 +195,7 @@ def test_feed_link_api_create_list_rotate_revoke(app, client, api, feed_center):
     rotated = api.post(f"{base}/{body['id']}/rotate")
     assert rotated.status_code == 201
     new_secret = rotated.get_json()["url"].rsplit("/", 1)[1][: -len(".ics")]
-    assert client.get(f"/feeds/{secret}.ics").status_code == 404
+    assert client.get(f"/feeds/{secret}.ics").status_code == 410
     assert client.get(f"/feeds/{new_secret}.ics").status_code == 200
     assert rotated.get_json()["label"] == "Phone"
 

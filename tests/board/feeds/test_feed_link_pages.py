@@ -57,7 +57,7 @@ def test_board_calendar_link_create_fetch_rotate_revoke(app, client, login, make
     revoked = client.post(f"{url}/feeds/{new.id}/revoke", data={"csrf_token": token})
     assert revoked.status_code == 302 and revoked.location.endswith(f"{url}#feeds")
     assert row(app, FeedToken, new.id).revoked_at is not None
-    assert client.get(shown_link(rotated.data).removeprefix("http://localhost")).status_code == 404
+    assert client.get(shown_link(rotated.data).removeprefix("http://localhost")).status_code == 410
     assert b"revoked " in client.get(url).data
 
 
