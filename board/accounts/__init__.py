@@ -17,18 +17,26 @@ def register_accounts(app: Flask) -> None:
     login_manager.session_protection = "strong"
     app.register_blueprint(views.blueprint)
 
+    # An API request that presents a token is judged by the token alone, never the cookie.
+    login_manager.claims_request = lambda _request: is_api_request() and bearer_token() is not None
+
+    @app.before_request
+    def refuse_tokens_on_pages():
+        if bearer_token() is not None and not is_api_request():
+            return error_response(
+                401, "unauthorized", "API tokens are accepted only under /api/; log in instead."
+            )
+        return None
+
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        # A request that presents a token is judged by the token alone, never the cookie.
-        if bearer_token() is not None:
-            return None
         user = db.session.get(User, int(user_id))
         return user if user is not None and user.active else None
 
     @login_manager.request_loader
     def load_user_from_bearer_token(_request) -> User | None:
         token = bearer_token()
-        if token is None:
+        if token is None or not is_api_request():
             return None
         found: tuple[User, ApiToken] | None = get_user_for_token(token)
         if found is None:
@@ -38,7 +46,7 @@ def register_accounts(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        if request.path.startswith("/api/"):
+        if is_api_request():
             return error_response(
                 401,
                 "unauthorized",
@@ -46,6 +54,11 @@ def register_accounts(app: Flask) -> None:
                 headers={"WWW-Authenticate": 'Bearer realm="tumor-board"'},
             )
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def is_api_request() -> bool:
+    """Whether the request is for the JSON API, the only place bearer tokens are accepted."""
+    return request.path.startswith("/api/")
 
 
 def bearer_token() -> str | None:
