@@ -1,12 +1,13 @@
 """Accounts: users, roles, login and integration tokens."""
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, g, redirect, request, session, url_for
 
-from board.accounts import views
+from board.accounts import services, views
 from board.accounts.models import ApiToken, User
 from board.accounts.services import get_user_for_token
+from board.database import write_after_response
 from board.errors import error_response
-from board.extensions import db, login_manager
+from board.extensions import login_manager
 
 
 def register_accounts(app: Flask) -> None:
@@ -30,8 +31,24 @@ def register_accounts(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        # The cookie names a server-side session; the user id alone (or a remember-me
+        # cookie from an older version) opens nothing.
+        secret = session.get("login_session")
+        if not secret:
+            return None
+        found = services.get_live_login_session(secret)
+        if found is None or str(found.user_id) != user_id:
+            return None
+        if services.needs_touch(found):
+            g.touch_login_session = found.id
+        return found.user
+
+    @app.after_request
+    def touch_login_session(response):
+        if session_id := g.pop("touch_login_session", None):
+            with write_after_response():
+                services.touch_login_session(session_id)
+        return response
 
     @login_manager.request_loader
     def load_user_from_bearer_token(_request) -> User | None:

@@ -2,35 +2,59 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import login_required, login_user, logout_user
 
+from board.accounts import services
 from board.accounts.forms import LoginForm
-from board.accounts.services import get_user_by_email
+from board.extensions import db
 
 blueprint = Blueprint("accounts", __name__)
+
+THROTTLED = "Too many failed logins. Wait 15 minutes, or ask an administrator to unlock it."
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():
-    """Show the login form and sign a user in."""
+    """Show the login form and sign a user in; too many failures lock the email and address."""
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = get_user_by_email(form.email.data)
-        if user is None or not user.active or not user.check_password(form.password.data):
+        email, address = form.email.data, request.remote_addr or ""
+        throttled = services.is_login_throttled(email, address)
+        # Checked even when throttled, so a locked or unknown email answers as slowly.
+        user = services.check_login(email, form.password.data)
+        if throttled:
+            form.password.errors.append(THROTTLED)
+            status = 429
+        elif user is None:
+            services.record_login_attempt(email, address, "failure")
+            db.session.commit()
             form.password.errors.append("Email or password is not right.")
+            status = 422
         else:
-            login_user(user, remember=form.remember.data)
+            services.record_login_attempt(email, address, "success")
+            secret = services.start_login_session(user, address)
+            db.session.commit()
+            # A new session at login: nothing from before (the CSRF token included) survives.
+            session.clear()
+            session["login_session"] = secret
+            login_user(user)
             return redirect(safe_next(request.args.get("next")))
-    status = 422 if form.errors else 200
+    elif form.errors:
+        status = 422
     return render_template("accounts/login.html", form=form), status
 
 
 @blueprint.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign the user out."""
+    """Sign the user out: the server-side session ends, so a copied cookie opens nothing."""
+    if secret := session.get("login_session"):
+        services.end_login_session(secret)
+        db.session.commit()
     logout_user()
+    session.clear()
     flash("You are logged out.")
     return redirect(url_for("accounts.login"))
 
