@@ -18,6 +18,7 @@ class Defaults:
 
     PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MIN_SCORE = 3  # zxcvbn's 0-4 guessability score a new password must reach
     # Cookies travel only over HTTPS; local development opts out explicitly (`make run`).
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True

@@ -1,11 +1,13 @@
 """Users, tokens, login sessions and login throttling."""
 
+import re
 import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, update
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from board.accounts.models import (
     ApiToken,
@@ -16,7 +18,7 @@ from board.accounts.models import (
     User,
     hash_token,
 )
-from board.common.errors import NotFound, ValidationFailed, field_error
+from board.common.errors import Conflict, NotFound, ValidationFailed, field_error
 from board.common.time import utcnow
 from board.extensions import db
 
@@ -39,8 +41,8 @@ def create_user(
         errors["email"] = ["A user with this email already exists."]
     if role not in {r.value for r in Role}:
         errors["role"] = [f"Role must be one of: {', '.join(r.value for r in Role)}."]
-    if len(password) < 10:
-        errors["password"] = ["Use at least 10 characters."]
+    if password_problems := check_password_policy(password, (email, name)):
+        errors["password"] = password_problems
     if role == Role.SPECIALIST and specialist_id is None:
         errors["specialist_id"] = ["A specialist user must be linked to a specialist."]
     if errors:
@@ -50,6 +52,59 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def check_password_policy(password: str, user_inputs: tuple[str, ...] = ()) -> list[str]:
+    """What is wrong with a new password: too short, or common and easy to guess."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        return [f"Use at least {minimum} characters."]
+    # zxcvbn's dictionaries hold the most common leaked passwords, names and words.
+    # The account's own email and name (and their parts) count as easy to guess too.
+    words = [
+        piece
+        for part in user_inputs
+        for piece in (part, *part.split("@"), *re.split(r"[\W_]+", part))
+    ]
+    verdict = zxcvbn(password[:100], user_inputs=[word for word in words if len(word) > 2])
+    if verdict["score"] < current_app.config["PASSWORD_MIN_SCORE"]:
+        warning = verdict["feedback"].get("warning") or "This password is too easy to guess."
+        return [warning.rstrip(".") + ". Try a longer phrase of unrelated words."]
+    return []
+
+
+def list_users() -> list[User]:
+    """Every user, by email."""
+    return list(db.session.scalars(db.select(User).order_by(User.email)))
+
+
+def set_user_password(user: User, password: str) -> None:
+    """Give a user a new password; every session they had open ends."""
+    if problems := check_password_policy(password, (user.email, user.name)):
+        raise ValidationFailed({"password": problems})
+    user.set_password(password)
+    end_user_sessions(user.id, "password_changed")
+    db.session.flush()
+
+
+def change_user(user: User, changes: dict, acting_user_id: int) -> None:
+    """Change a user's name, role, specialist link or active state; a change of role or a
+    disabled account ends every session of theirs. Nobody demotes or disables themselves."""
+    role = changes.get("role", user.role)
+    active = changes.get("active", user.active)
+    if user.id == acting_user_id and (role != user.role or not active):
+        raise Conflict("You cannot change your own role or disable your own account.")
+    specialist_id = changes.get("specialist_id", user.specialist_id)
+    if role == Role.SPECIALIST and specialist_id is None:
+        raise field_error("specialist_id", "A specialist user must be linked to a specialist.")
+    if role != user.role:
+        end_user_sessions(user.id, "role_changed")
+    if user.active and not active:
+        end_user_sessions(user.id, "disabled")
+    user.role, user.active, user.specialist_id = role, active, specialist_id
+    if "name" in changes:
+        user.name = changes["name"]
+    db.session.flush()
 
 
 def get_user_by_email(email: str) -> User | None:
