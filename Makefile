@@ -25,9 +25,10 @@ node_modules/.installed: package.json package-lock.json
 instance/secret_key: | $(VENV)/.installed
 	$(BIN)/python -c "from pathlib import Path; from board.config import write_instance_secret; write_instance_secret(Path('instance'))"
 
+# The demo is served over plain http on localhost, so it opts out of Secure cookies.
 run: $(VENV)/.installed node_modules/.installed instance/secret_key
 	$(BIN)/flask board setup-demo
-	$(BIN)/flask board serve
+	FLASK_SESSION_COOKIE_SECURE=false $(BIN)/flask board serve
 
 test: $(VENV)/.installed-test node_modules/.installed lint
 	$(BIN)/python -m pytest tests

@@ -5,6 +5,7 @@ from flask_smorest import Api
 from marshmallow import Schema, fields
 
 from board.accounts.api import blueprint as tokens
+from board.accounts.api import users_blueprint as users
 from board.boards.api import blueprint as boards
 from board.cases.api import blueprint as cases
 from board.feeds.api import blueprint as feeds
@@ -46,6 +47,7 @@ def register_api(app: Flask) -> None:
         sessions,
         specialists,
         tokens,
+        users,
         vocabulary,
     ):
         api.register_blueprint(blueprint)

@@ -25,11 +25,29 @@ class Defaults:
     MAX_JSON_DEPTH = 32
 
     PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MIN_SCORE = 3  # zxcvbn's 0-4 guessability score a new password must reach
+    # Cookies travel only over HTTPS; local development opts out explicitly (`make run`).
+    SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Login sessions live server-side (accounts.models.LoginSession): these bound them.
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 12
+    SESSION_TOUCH_SECONDS = 60  # how often a session's last use is written at most
+    # There is no remember-me: these only harden a stale cookie left from older versions.
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_CHECK_DEFAULT = False  # checked in security.py so bearer-token calls are exempt
-    WTF_CSRF_TIME_LIMIT = None  # a coordinator's tab stays open all day
+    # A CSRF token is renewed at login and lives no longer than the login session itself.
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+    WTF_CSRF_SSL_STRICT = True
+
+    # Failed logins within the window lock an email, or an address, until the window passes.
+    LOGIN_THROTTLE_WINDOW_MINUTES = 15
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
 
     API_TITLE = "Tumor board scheduling API"
     API_VERSION = "v1"

@@ -1,6 +1,8 @@
 """Database binding, SQLite concurrency settings and migrations."""
 
 import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask, request
 from sqlalchemy import event
@@ -38,6 +40,26 @@ def register_database(app: Flask) -> None:
         @app.before_request
         def mark_read_only_requests() -> None:
             _read_only.set(request.method in SAFE_METHODS)
+
+
+@contextmanager
+def write_after_response() -> Iterator[None]:
+    """Run a small write once the response is built (an audit row, a session's last use).
+
+    The request's own transaction is over by then: its commit is done, and what it did not
+    commit would be rolled back at teardown anyway, so it is rolled back now to free SQLite's
+    lock; the write then runs in a fresh transaction that takes the write lock up front.
+    """
+    db.session.rollback()
+    token = _read_only.set(False)
+    try:
+        yield
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    finally:
+        _read_only.reset(token)
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -1,5 +1,6 @@
 """Extensions, created unbound and bound to an app in the `register_*` steps."""
 
+from flask import request
 from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -24,6 +25,20 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
-login_manager = LoginManager()
+
+
+class TokenFirstLoginManager(LoginManager):
+    """Flask-Login, except that a request `claims_request` accepts is judged by the request
+    loader alone: a bearer token wins over any session or remember-me cookie."""
+
+    claims_request = None
+
+    def _load_user(self):
+        if self.claims_request is not None and self.claims_request(request):
+            return self._update_request_context_with_user(self._request_callback(request))
+        return super()._load_user()
+
+
+login_manager = TokenFirstLoginManager()
 csrf = CSRFProtect()
 compress = Compress()

@@ -84,3 +84,38 @@ class ApiToken(db.Model):
 def hash_token(token: str) -> str:
     """The stored form of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LoginSession(db.Model):
+    """One browser login, kept server-side so logout, a password or role change and
+    disabling the account end it everywhere; the cookie carries only its random id."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, nullable=False)
+    # SHA-256 of the 256-bit id in the cookie, like API tokens: a database dump opens nothing.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    client_address: Mapped[str] = mapped_column(String(45), default="", nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str] = mapped_column(String(40), default="", nullable=False)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginAttempt(db.Model):
+    """One try at the login form, success or not, kept in the database so throttling holds
+    across web workers and hosts. `email` is what was typed, known account or not."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True, nullable=False)
+    client_address: Mapped[str] = mapped_column(String(45), index=True, nullable=False)
+    # "failure", "success", or "unlocked" (an admin cleared the account's failures).
+    outcome: Mapped[str] = mapped_column(String(10), nullable=False)
+    attempted_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, index=True, nullable=False
+    )

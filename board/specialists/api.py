@@ -77,16 +77,17 @@ def update_specialist(data, specialist_id: int):
 
 
 def require_self_or_staff(specialist_id: int) -> None:
-    """Specialists manage their own time off; staff manage everyone's."""
+    """Specialists see and manage their own time off; staff everyone's."""
     if not is_staff() and current_user.specialist_id != specialist_id:
-        abort(403, description="You may only manage your own time off.")
+        abort(403, description="You may only see and manage your own time off.")
 
 
 @blueprint.route("/<int:specialist_id>/time-off", methods=["GET"])
 @require_roles(*EVERYONE)
 @blueprint.response(200, TimeOffOut(many=True))
 def list_time_off(specialist_id: int):
-    """List a specialist's time off."""
+    """List a specialist's time off: your own, or anyone's for staff."""
+    require_self_or_staff(specialist_id)
     return get_or_404(Specialist, specialist_id).time_off
 
 

@@ -45,6 +45,7 @@ def test_boards_admin_create_edit_stale_and_bad_input(app, client, login, make_b
     assert row(app, Board, board_id).capacity_minutes == 90
     login("specialist")
     assert client.get("/boards").status_code == 403
+    edit["csrf_token"] = csrf_of(client.get("/").data)  # a new login has a new CSRF token
     assert (
         client.post(f"/boards/{board_id}", data={**edit, "version": version + 1}).status_code == 403
     )

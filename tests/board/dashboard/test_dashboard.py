@@ -27,6 +27,7 @@ def test_dashboard_run_scheduler_button(app, client, login, center, ready_case):
     assert b"Scheduler run" in ran.data
     assert row(app, Case, case_id).status == CaseStatus.SCHEDULED
     login("specialist")
+    token = csrf_of(client.get("/").data)  # a new login has a new CSRF token
     assert client.post("/schedule/run", data={"csrf_token": token}).status_code == 403
     assert b"My upcoming sessions" in client.get("/").data
 

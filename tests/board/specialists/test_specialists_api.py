@@ -417,7 +417,8 @@ def test_specialists_may_read_specialists(specialist_api, make_specialist):
     assert listed.status_code == 200
     assert {own_id, other} <= {row["id"] for row in listed.get_json()}
     assert caller.get(f"/api/v1/specialists/{other}").status_code == 200
-    assert caller.get(time_off_path(other)).status_code == 200
+    assert caller.get(time_off_path(own_id)).status_code == 200
+    assert caller.get(time_off_path(other)).status_code == 403  # least access: their own only
 
 
 def test_time_off_dates_round_trip(api, make_specialist):
