@@ -135,3 +135,16 @@ def wait_until(
             return result
         assert time.monotonic() < deadline, message or f"not true within {timeout} s"
         time.sleep(interval)
+
+
+def start_in_the_past(app, session_id: int, minutes: int = 30) -> None:
+    """Let a session have started `minutes` ago, so its meeting can be finished."""
+    from board.common.time import utcnow
+    from board.sessions.models import BoardSession
+
+    with app.app_context():
+        session = db.session.get(BoardSession, session_id)
+        length = session.ends_at - session.starts_at
+        session.starts_at = utcnow() - timedelta(minutes=minutes)
+        session.ends_at = session.starts_at + length
+        db.session.commit()

@@ -109,6 +109,16 @@ def update_session(session: BoardSession, data: dict) -> BoardSession:
     return session
 
 
+def reopen_held_session(session: BoardSession) -> BoardSession:
+    """Make a held session published again (a finished meeting was undone)."""
+    if session.status != SessionStatus.HELD:
+        raise Conflict(f"A {session.status.value} session is not held.")
+    session.status = SessionStatus.PUBLISHED
+    mark_session_changed(session)
+    db.session.flush()
+    return session
+
+
 @session_changed.connect
 def mark_session_changed(session: BoardSession, **_) -> None:
     """Record a change calendar subscribers must see (announced as `session_changed`)."""

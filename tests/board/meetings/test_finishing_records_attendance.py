@@ -9,7 +9,7 @@ from board.cases.models import Case
 from board.extensions import db
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 from board.specialists.models import TimeOff
-from tests.helpers import csrf_of, row
+from tests.helpers import csrf_of, row, start_in_the_past
 
 
 @pytest.fixture
@@ -22,6 +22,7 @@ def published(app, center, ready_case):
         place_case(db.session.get(Case, case_id), session, None)
         publish_agenda(session)
         db.session.commit()
+    start_in_the_past(app, session_id)
     return session_id
 
 
@@ -55,7 +56,9 @@ def test_finishing_records_every_expected_attendee(app, client, login, center, p
     assert attendance(app, published) == {people["pathology"]: True, declined: False}
 
     version = row(app, BoardSession, published).version
-    finished = client.post(f"{url}/finish", data={"version": version, "csrf_token": token})
+    finished = client.post(
+        f"{url}/finish", data={"version": version, "confirm": "y", "csrf_token": token}
+    )
     assert finished.status_code == 302
     assert row(app, BoardSession, published).status == SessionStatus.HELD
     # The away member was not expected, so is not counted absent.
@@ -75,7 +78,9 @@ def test_finishing_without_marking_records_the_expected_as_absent(
     url = f"/sessions/{published}/meeting"
     token = csrf_of(client.get(url).data)
     version = row(app, BoardSession, published).version
-    finished = client.post(f"{url}/finish", data={"version": version, "csrf_token": token})
+    finished = client.post(
+        f"{url}/finish", data={"version": version, "confirm": "y", "csrf_token": token}
+    )
     assert finished.status_code == 302
     expected = {person: False for person in center["people"].values()}
     assert attendance(app, published) == {**expected, unanswered: False, declined: None}

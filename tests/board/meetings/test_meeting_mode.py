@@ -8,7 +8,7 @@ from board.cases.models import Case, CaseStatus
 from board.extensions import db
 from board.meetings.models import MeetingOutcome
 from board.sessions.models import BoardSession, SessionAttendance, SessionStatus
-from tests.helpers import csrf_of, row
+from tests.helpers import csrf_of, row, start_in_the_past
 
 OUTCOME = {
     "discussed": "y",
@@ -36,6 +36,7 @@ def meeting(app, center, ready_case):
             place_case(db.session.get(Case, case_id), session, None)
         publish_agenda(session)
         db.session.commit()
+    start_in_the_past(app, session_id)
     return {"session": session_id, "cases": cases}
 
 
@@ -65,7 +66,11 @@ def test_record_outcome_attendance_and_finish(app, client, login, center, meetin
 
     finished = client.post(
         f"{url}/finish",
-        data={"version": row(app, BoardSession, session_id).version, "csrf_token": token},
+        data={
+            "version": row(app, BoardSession, session_id).version,
+            "confirm": "y",
+            "csrf_token": token,
+        },
     )
     assert finished.status_code == 302
     assert row(app, BoardSession, session_id).status == SessionStatus.HELD
