@@ -6,7 +6,7 @@ from board.boards.models import Board
 from board.cases.models import Case, RecordItem, StatusChange
 from board.feeds.models import FeedToken
 from board.jobs.models import JobFiring
-from board.meetings.models import MeetingOutcome
+from board.meetings.models import MeetingFinish, MeetingOutcome
 from board.notifications.models import Notification
 from board.planning.models import CasePlacementNote, ScheduleRun
 from board.sessions.models import BoardSession, SessionAttendance
@@ -23,6 +23,7 @@ __all__ = [
     "DiseaseSite",
     "FeedToken",
     "JobFiring",
+    "MeetingFinish",
     "MeetingOutcome",
     "Notification",
     "RecordItem",

@@ -11,8 +11,9 @@ from typing import TypeVar
 
 import icalendar
 
-from board.common.time import today
+from board.common.time import today, utcnow
 from board.extensions import db
+from board.sessions.models import BoardSession
 
 PASSWORD = "correct horse battery"
 
@@ -153,3 +154,13 @@ def wait_until(
             return result
         assert time.monotonic() < deadline, message or f"not true within {timeout} s"
         time.sleep(interval)
+
+
+def start_in_the_past(app, session_id: int, minutes: int = 30) -> None:
+    """Let a session have started `minutes` ago, so its meeting can be finished."""
+    with app.app_context():
+        session = db.session.get(BoardSession, session_id)
+        length = session.ends_at - session.starts_at
+        session.starts_at = utcnow() - timedelta(minutes=minutes)
+        session.ends_at = session.starts_at + length
+        db.session.commit()

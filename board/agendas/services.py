@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from board.agendas.models import AgendaItem
 from board.cases.models import Case, CaseStatus
-from board.cases.services import transition_case
+from board.cases.services import revert_case_status, transition_case
 from board.common.errors import Conflict, NotFound, field_error
 from board.common.signals import (
     case_leaving_agendas,
@@ -126,6 +126,31 @@ def remove_item(item: AgendaItem, reason: str) -> None:
     if case.status == CaseStatus.SCHEDULED:
         target = CaseStatus.READY if case.is_ready else CaseStatus.AWAITING_RECORDS
         transition_case(case, target, reason)
+
+
+def restore_item(session: BoardSession, case: Case, place: dict, reason: str) -> AgendaItem:
+    """Put a case back where an undone step took it from (`place`: position, minutes, pinned)."""
+    require_open(session)
+    if get_open_item_for_case(case.id) is not None:
+        raise Conflict(f"Case {case.reference} is already on another agenda.")
+    for other in list_agenda(session):
+        if other.position >= place["position"]:
+            other.position += 1
+    item = AgendaItem(
+        session=session,
+        case=case,
+        position=place["position"],
+        minutes=place["minutes"],
+        pinned=place["pinned"],
+        placed_by_user_id=place.get("placed_by_user_id"),
+        placed_at=utcnow(),
+    )
+    db.session.add(item)
+    revert_case_status(case, CaseStatus.SCHEDULED, reason)
+    session_changed.send(session)
+    db.session.flush()
+    renumber(session)
+    return item
 
 
 def renumber(session: BoardSession) -> None:

@@ -1,8 +1,8 @@
 """A board is a standing conference covering disease sites with a required quorum."""
 
-from datetime import time
+from datetime import date, time
 
-from sqlalchemy import Boolean, Integer, String, Text, Time
+from sqlalchemy import Boolean, Date, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from board.common.models import Timestamped, Versioned, link_table, linked
@@ -26,6 +26,9 @@ class Board(Versioned, Timestamped, db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
     # An RRULE without DTSTART, e.g. "FREQ=WEEKLY;BYDAY=TU", expanded in `time_zone`.
     recurrence: Mapped[str] = mapped_column(String(400), nullable=False)
+    # The local day of the board's first session: the rule is always expanded from here, so
+    # an INTERVAL (fortnightly, monthly) keeps one phase whoever generates the sessions.
+    recurrence_starts_on: Mapped[date] = mapped_column(Date, nullable=False)
     local_start_time: Mapped[time] = mapped_column(Time, nullable=False)
     time_zone: Mapped[str] = mapped_column(String(64), nullable=False)
     duration_minutes: Mapped[int] = mapped_column(Integer, nullable=False)

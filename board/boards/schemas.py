@@ -14,6 +14,8 @@ class BoardIn(Schema):
     )
     required_specialties = fields.List(fields.String(), load_default=list)
     recurrence = fields.String(required=True, validate=validate_recurrence)
+    # The day of the first session (board time); by default the rule's first from today.
+    recurrence_starts_on = fields.Date(allow_none=True)
     local_start_time = fields.Time(required=True, format="%H:%M")
     time_zone = fields.String(required=True, validate=validate_time_zone)
     duration_minutes = fields.Integer(required=True, validate=positive_minutes)
@@ -32,6 +34,8 @@ class BoardIn(Schema):
     )
     notes = fields.String(load_default="")
     active = fields.Boolean(load_default=True)
+    # A rhythm change that cancels or moves sessions on calendars needs this set (else 409).
+    confirm_session_changes = fields.Boolean(load_only=True)
 
 
 class BoardOut(Schema):
@@ -40,6 +44,7 @@ class BoardOut(Schema):
     sites = fields.List(fields.String(), attribute="site_codes")
     required_specialties = fields.List(fields.String(), attribute="required_specialty_codes")
     recurrence = fields.String()
+    recurrence_starts_on = fields.Date()
     local_start_time = fields.Time(format="%H:%M")
     time_zone = fields.String()
     duration_minutes = fields.Integer()

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from board.accounts.permissions import STAFF, require_roles
 from board.boards.models import Board
 from board.boards.schemas import board_in, board_patch
-from board.boards.services import create_board, list_boards, update_board
+from board.boards.services import RECURRENCE_FORMS, create_board, list_boards, update_board
 from board.common.forms import STALE_MESSAGE, Refusal, form_data, load_form, perform, typed_values
 from board.common.models import get_or_404
 from board.common.signals import contributed_context
@@ -24,6 +24,7 @@ def vocabularies() -> dict:
     return {
         "sites": db.session.scalars(db.select(DiseaseSite).order_by(DiseaseSite.name)).all(),
         "specialties": db.session.scalars(db.select(Specialty).order_by(Specialty.name)).all(),
+        "recurrence_forms": RECURRENCE_FORMS,
     }
 
 
@@ -64,6 +65,7 @@ def board_new():
     return render_template(
         "boards/form.html",
         board=None,
+        confirm_session_changes=False,
         form=values,
         errors=refusal.errors if refusal else {},
         **vocabularies(),
@@ -82,7 +84,11 @@ def board_edit(board_id: int):
         versioned=board,
     )
     if done.saved:
-        flash(f"{board.name} saved.")
+        changes = done.result.session_changes
+        flash(
+            f"{board.name} saved."
+            + (" Sessions changed: " + "; ".join(c.text for c in changes) + "." if changes else "")
+        )
         return redirect(url_for("boards.board_list"))
     return render_board(db.session.get(Board, board_id), done.refusal, form=typed_board())
 
@@ -105,6 +111,7 @@ def render_board(
         errors=refusal.errors if refusal and not stale else {},
         stale=stale,
         stale_message=STALE_MESSAGE,
+        confirm_session_changes=bool(refusal and refusal.status == 409),
         current=board_values(board) if stale else None,
         **vocabularies(),
         **context,

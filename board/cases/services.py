@@ -196,6 +196,21 @@ def transition_case(case: Case, target: CaseStatus, reason: str) -> Case:
     return case
 
 
+def revert_case_status(case: Case, target: CaseStatus, reason: str) -> Case:
+    """Put a case back in the status an undone step moved it from, recorded like any change.
+
+    Undoing a finished meeting returns discussed and postponed cases to scheduled, a move
+    the forward status machine has no edge for.
+    """
+    previous = case.status
+    if previous != target:
+        case.status = target
+        case.updated_at = utcnow()
+        record_status_change(case, previous, target, reason)
+        db.session.flush()
+    return case
+
+
 def change_case_status(case: Case, target: CaseStatus, reason: str) -> Case:
     """A status change a coordinator or an integration asks for (the page and the API alike).
 

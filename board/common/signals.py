@@ -15,6 +15,11 @@ session_changed = events.signal("session-changed")
 board_changed = events.signal("board-changed")
 """Board settings that calendar events show changed. Sender: the Board."""
 
+recurrence_changed = events.signal("recurrence-changed")
+"""A board's rule, anchor, start time or time zone changed. Sender: the Board; keyword
+`confirmed` (the coordinator accepted the listed session changes). Receivers return the
+session changes they made (and refuse, without `confirmed`, to cancel or move sessions)."""
+
 site_renamed = events.signal("site-renamed")
 """A disease site's name changed; agendas that list it show the new name. Sender: its code."""
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from board.accounts.models import Role, User
 from board.agendas.models import AgendaItem
 from board.boards.models import Board
+from board.boards.services import first_meeting_on_or_after
 from board.cases.models import (
     Case,
     CaseStatus,
@@ -199,7 +200,9 @@ def seed_demo(today: date | None = None, seed: int = 7) -> str:
     rng = random.Random(seed)
     today = today or datetime.now(UTC).date()
     seed_vocabularies()
-    boards = add_boards()
+    # Each board's first session is its first meeting in the seeded window; the
+    # generate_sessions job later expands the same anchored rule, so the weeks agree.
+    boards = add_boards(first_day=today - timedelta(weeks=3))
     specialists = add_specialists(rng, boards, today)
     add_users(specialists)
     sessions = []
@@ -213,7 +216,7 @@ def seed_demo(today: date | None = None, seed: int = 7) -> str:
     )
 
 
-def add_boards() -> list[Board]:
+def add_boards(first_day: date) -> list[Board]:
     sites = {site.code: site for site in db.session.scalars(db.select(DiseaseSite))}
     specialties = {row.code: row for row in db.session.scalars(db.select(Specialty))}
     boards = []
@@ -221,6 +224,7 @@ def add_boards() -> list[Board]:
         board = Board(
             name=name,
             recurrence=rule,
+            recurrence_starts_on=first_meeting_on_or_after(rule, start, first_day),
             local_start_time=start,
             time_zone="America/New_York",
             duration_minutes=capacity,

@@ -1,5 +1,6 @@
 """What a board concluded about one case at one session."""
 
+import json
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
@@ -52,3 +53,26 @@ class MeetingOutcome(Versioned, db.Model):
             )
             if flag
         ]
+
+
+class MeetingFinish(db.Model):
+    """One finishing of a meeting and what it changed, so a coordinator can undo it.
+
+    Undo is possible until the scheduler next runs: after that, the cases that went back to
+    the queue may already sit on other agendas.
+    """
+
+    __tablename__ = "meeting_finishes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = parent_id("board_sessions.id")
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    finished_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What finishing changed, as JSON: cases discussed, items removed, rows added or marked.
+    changes_json: Mapped[str] = mapped_column(Text, default="{}", nullable=False)
+
+    @property
+    def changes(self) -> dict:
+        return json.loads(self.changes_json)

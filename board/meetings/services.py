@@ -1,15 +1,18 @@
 """Running a meeting: attendance, one outcome per case, and finishing the meeting."""
 
+import json
+
 from board.agendas.models import AgendaItem
-from board.agendas.services import describe, list_agenda, remove_item
-from board.cases.models import CaseStatus
-from board.cases.services import transition_case
+from board.agendas.services import describe, list_agenda, remove_item, restore_item
+from board.cases.models import Case, CaseStatus
+from board.cases.services import revert_case_status, transition_case
 from board.common.errors import Conflict, ValidationFailed, require_version
-from board.common.time import utcnow
+from board.common.time import board_time, utcnow
 from board.extensions import db
-from board.meetings.models import Concordance, MeetingOutcome
+from board.meetings.models import Concordance, MeetingFinish, MeetingOutcome
+from board.planning.models import ScheduleRun
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
-from board.sessions.services import expected_attendees, update_session
+from board.sessions.services import expected_attendees, reopen_held_session, update_session
 from board.specialists.models import Specialist
 from board.specialists.services import list_specialists
 
@@ -167,32 +170,156 @@ def record_outcome(
     return outcome
 
 
-def finish_meeting(session: BoardSession, user_id: int | None) -> list[int]:
+def require_meeting_started(session: BoardSession) -> None:
+    """A meeting can be finished only once it has started."""
+    if session.starts_at > utcnow():
+        when = board_time(session.starts_at, session.board.time_zone)
+        raise Conflict(
+            f"This meeting starts on {when} ({session.board.time_zone}): it can be finished "
+            "once it has started."
+        )
+
+
+def finish_meeting(session: BoardSession, user_id: int | None, confirmed: bool) -> MeetingFinish:
     """Mark the session held: discussed cases become discussed, the rest leave the agenda.
 
-    Every expected attendee not marked present is recorded as absent.
-
-    Returns the ids of the cases that were not discussed; the caller asks the scheduler to
-    place them on their next suitable session once this is committed.
+    Every expected attendee not marked present is recorded as absent. What changed is kept
+    on the returned `MeetingFinish`, so a coordinator can undo it until the scheduler next
+    runs and places the cases that went back to the queue.
     """
     require_meeting_open(session)
+    require_meeting_started(session)
+    if not confirmed:
+        raise ValidationFailed(
+            {"confirm": ["Tick the box to confirm the meeting is over."]},
+            "Confirm that the meeting is over.",
+        )
     outcomes = list_outcomes(session)
-    postponed = []
-    for item in list_agenda(session):
+    changes: dict[str, list] = {
+        "discussed": [],
+        "removed": [],
+        "outcomes_added": [],
+        "attendance_added": [],
+        "attendance_marked": [],
+    }
+    items = list_agenda(session)
+    # Removing an item renumbers the rest: keep the positions the agenda had.
+    positions = {item.id: item.position for item in items}
+    for item in items:
         outcome = outcomes.get(item.case_id)
         if outcome is not None and outcome.discussed:
             if item.case.status == CaseStatus.SCHEDULED:
                 reason = f"Discussed at {describe(session)}"
                 transition_case(item.case, CaseStatus.DISCUSSED, reason)
+                changes["discussed"].append(item.case_id)
             continue
         if outcome is None:
             outcome = MeetingOutcome(
                 session_id=session.id, case_id=item.case_id, recorded_by_user_id=user_id
             )
             db.session.add(outcome)
+            db.session.flush()
+            changes["outcomes_added"].append(outcome.id)
         outcome.discussed = False
-        postponed.append(item.case_id)
+        changes["removed"].append(
+            {
+                "case_id": item.case_id,
+                "position": positions[item.id],
+                "minutes": item.minutes,
+                "pinned": item.pinned,
+                "placed_by_user_id": item.placed_by_user_id,
+            }
+        )
         remove_item(item, f"Not discussed at {describe(session)}; back in the queue")
+    before = {row.specialist_id: row.attended for row in list_attendance(session).values()}
     complete_attendance(session)
+    for specialist_id, row in list_attendance(session).items():
+        if specialist_id not in before:
+            changes["attendance_added"].append(row.id)
+        elif before[specialist_id] is None and row.attended is not None:
+            changes["attendance_marked"].append(row.id)
     update_session(session, {"status": SessionStatus.HELD})
-    return postponed
+    finish = MeetingFinish(
+        session_id=session.id,
+        finished_at=utcnow(),
+        finished_by_user_id=user_id,
+        changes_json=json.dumps(changes),
+    )
+    db.session.add(finish)
+    db.session.flush()
+    return finish
+
+
+def get_undoable_finish(session: BoardSession) -> MeetingFinish | None:
+    """The session's finishing a coordinator can still undo: no scheduler run since."""
+    if session.status != SessionStatus.HELD:
+        return None
+    finish = db.session.scalar(
+        db.select(MeetingFinish)
+        .where(MeetingFinish.session_id == session.id, MeetingFinish.undone_at.is_(None))
+        .order_by(MeetingFinish.finished_at.desc(), MeetingFinish.id.desc())
+        .limit(1)
+    )
+    if finish is None or scheduler_ran_since(finish.finished_at) is not None:
+        return None
+    return finish
+
+
+def scheduler_ran_since(moment) -> ScheduleRun | None:
+    """The first run that could have placed cases (not a dry run) started after `moment`."""
+    return db.session.scalar(
+        db.select(ScheduleRun)
+        .where(ScheduleRun.started_at > moment, ScheduleRun.dry_run.is_(False))
+        .order_by(ScheduleRun.started_at)
+        .limit(1)
+    )
+
+
+def undo_finish_meeting(session: BoardSession, user_id: int | None) -> MeetingFinish:
+    """Reopen a finished meeting as it was, if the scheduler has not run since."""
+    finish = db.session.scalar(
+        db.select(MeetingFinish)
+        .where(MeetingFinish.session_id == session.id, MeetingFinish.undone_at.is_(None))
+        .order_by(MeetingFinish.finished_at.desc(), MeetingFinish.id.desc())
+        .limit(1)
+    )
+    if session.status != SessionStatus.HELD or finish is None:
+        raise Conflict("This meeting has no finishing to undo.")
+    run = scheduler_ran_since(finish.finished_at)
+    if run is not None:
+        when = board_time(run.started_at, session.board.time_zone, "%H:%M")
+        raise Conflict(
+            f"The scheduler ran at {when} ({session.board.time_zone}) after the meeting was "
+            "finished and may have placed its postponed cases elsewhere: finishing can no "
+            "longer be undone."
+        )
+    changes = finish.changes
+    reason = f"Finishing {describe(session)} undone"
+    removed = [(db.session.get(Case, entry["case_id"]), entry) for entry in changes["removed"]]
+    discussed = [db.session.get(Case, case_id) for case_id in changes["discussed"]]
+    moved_on = [case.reference for case in discussed if case.status != CaseStatus.DISCUSSED] + [
+        case.reference
+        for case, _entry in removed
+        if case.status not in (CaseStatus.READY, CaseStatus.AWAITING_RECORDS)
+    ]
+    if moved_on:
+        raise Conflict(
+            "Finishing can no longer be undone: these cases changed since: "
+            + ", ".join(moved_on)
+            + "."
+        )
+    reopen_held_session(session)
+    for case in discussed:
+        revert_case_status(case, CaseStatus.SCHEDULED, reason)
+    for case, entry in sorted(removed, key=lambda pair: pair[1]["position"]):
+        restore_item(session, case, entry, reason)
+    for outcome_id in changes["outcomes_added"]:
+        db.session.delete(db.session.get(MeetingOutcome, outcome_id))
+    for row_id in changes["attendance_added"]:
+        db.session.delete(db.session.get(SessionAttendance, row_id))
+    for row_id in changes["attendance_marked"]:
+        db.session.get(SessionAttendance, row_id).attended = None
+    finish.undone_at = utcnow()
+    finish.undone_by_user_id = user_id
+    db.session.flush()
+    return finish

@@ -9,10 +9,10 @@ from board.cases.models import Case
 from board.common.forms import Refusal, perform, seen_version
 from board.common.models import get_or_404
 from board.common.signals import page_context
+from board.common.time import utcnow
 from board.extensions import db
 from board.meetings import services
 from board.meetings.forms import OutcomeForm
-from board.planning.services import replan
 from board.sessions.models import BoardSession
 
 blueprint = Blueprint("meetings", __name__)
@@ -45,6 +45,7 @@ def render_meeting(session, refusal: Refusal | None = None, failed_case=None, fa
     for member in services.list_members(session):
         by_specialty.setdefault(member.specialty.name, []).append(member)
     errors = dict(refusal.errors) if refusal else {}
+    finish_errors = errors if refusal and "confirm" in errors else {}
     if refusal and refusal.stale:
         errors["version"] = ["stale"]
     return render_template(
@@ -59,6 +60,9 @@ def render_meeting(session, refusal: Refusal | None = None, failed_case=None, fa
         message=refusal.message if refusal else "",
         failed_case=failed_case,
         errors=errors if failed_case is not None else {},
+        finish_errors=finish_errors,
+        started=session.starts_at <= utcnow(),
+        undoable=services.get_undoable_finish(session),
     ), (refusal.status if refusal else 200)
 
 
@@ -111,20 +115,36 @@ def outcome(session_id: int, case_id: int):
 @blueprint.route("/sessions/<int:session_id>/meeting/finish", methods=["POST"])
 @require_roles(*STAFF)
 def finish(session_id: int):
-    """Mark the session held; move the cases not discussed to their next suitable session."""
+    """Mark the session held once it has started and the coordinator confirmed it."""
     session = get_or_404(BoardSession, session_id)
-    done = perform(lambda: services.finish_meeting(session, current_user.id), versioned=session)
+    done = perform(
+        lambda: services.finish_meeting(session, current_user.id, "confirm" in request.form),
+        versioned=session,
+    )
     if done.refusal:
         return render_meeting(fresh(session_id), done.refusal)
-    postponed = done.result
+    postponed = len(done.result.changes["removed"])
     message = "Meeting finished and recorded."
     if postponed:
-        run = replan("meeting_finished", user_id=current_user.id)
+        # No replan here: the scheduler's next run places them, and until then finishing
+        # can be undone.
         message += (
-            f" {len(postponed)} case(s) not discussed are back in the queue."
-            if run is None
-            else f" {len(postponed)} case(s) not discussed went back to the queue; the "
-            f"scheduler placed {run.placed_count} on a later session."
+            f" {postponed} case(s) not discussed are back in the queue; the scheduler places "
+            "them at its next run."
         )
-    flash(message)
+    flash(message + " Until the scheduler's next run you can undo this in meeting mode.")
     return redirect(url_for("agendas.session_agenda", session_id=session_id))
+
+
+@blueprint.route("/sessions/<int:session_id>/meeting/undo-finish", methods=["POST"])
+@require_roles(*STAFF)
+def undo_finish(session_id: int):
+    """Reopen a finished meeting, until the scheduler next runs."""
+    session = get_or_404(BoardSession, session_id)
+    done = perform(
+        lambda: services.undo_finish_meeting(session, current_user.id), versioned=session
+    )
+    if done.refusal:
+        return render_meeting(fresh(session_id), done.refusal)
+    flash("Finishing undone: the meeting is open again, with its agenda as it was.")
+    return redirect(url_for("meetings.meeting", session_id=session_id))

@@ -1,5 +1,6 @@
 """Creating, changing and generating sessions."""
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -9,8 +10,8 @@ from flask import current_app
 
 from board.boards.models import Board
 from board.common.errors import Conflict, ValidationFailed, field_error
-from board.common.signals import board_changed, session_changed
-from board.common.time import local_date, utcnow
+from board.common.signals import board_changed, recurrence_changed, session_changed
+from board.common.time import board_time, local_date, utcnow
 from board.extensions import db
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 from board.specialists.services import list_specialists
@@ -110,6 +111,16 @@ def update_session(session: BoardSession, data: dict) -> BoardSession:
     return session
 
 
+def reopen_held_session(session: BoardSession) -> BoardSession:
+    """Make a held session published again (a finished meeting was undone)."""
+    if session.status != SessionStatus.HELD:
+        raise Conflict(f"A {session.status.value} session is not held.")
+    session.status = SessionStatus.PUBLISHED
+    mark_session_changed(session)
+    db.session.flush()
+    return session
+
+
 @session_changed.connect
 def mark_session_changed(session: BoardSession, **_) -> None:
     """Record a change calendar subscribers must see (announced as `session_changed`)."""
@@ -132,15 +143,35 @@ def mark_upcoming_sessions_changed(board: Board, **_) -> None:
     db.session.flush()
 
 
-def generate_sessions(board: Board, first_day: date, weeks: int) -> list[BoardSession]:
-    """Create the board's missing sessions from its recurrence, skipping public holidays.
+def recurrence_starts(board: Board, first_day: date, weeks: int) -> dict[date, datetime]:
+    """The board's meetings from `first_day` for `weeks` weeks, by local day, as UTC instants.
 
-    Occurrences are expanded in the board's own time zone so 07:00 stays 07:00 local
-    across daylight-saving changes. Existing sessions (edited, cancelled or not) are kept.
+    The rule is expanded from the board's stored anchor, so a fortnightly board meets on the
+    same weeks whatever day the expansion starts; expanding in the board's own time zone keeps
+    07:00 at 07:00 local across daylight-saving changes. Public holidays are left out.
     """
     zone = ZoneInfo(board.time_zone)
     last_day = first_day + timedelta(weeks=weeks)
     days_off = configured_holidays(*range(first_day.year, last_day.year + 1))
+    rule = rrulestr(
+        board.recurrence.removeprefix("RRULE:"),
+        dtstart=datetime.combine(board.recurrence_starts_on, board.local_start_time),
+    )
+    window_start = datetime.combine(first_day, board.local_start_time)
+    window_end = datetime.combine(last_day, board.local_start_time)
+    # `weeks` weeks from `first_day`: the end is exclusive, so 4 weeks of a weekly board are 4.
+    return {
+        moment.date(): moment.replace(tzinfo=zone).astimezone(UTC)
+        for moment in rule.between(window_start, window_end, inc=True)
+        if moment < window_end and moment.date() not in days_off
+    }
+
+
+def generate_sessions(board: Board, first_day: date, weeks: int) -> list[BoardSession]:
+    """Create the board's missing sessions from its recurrence, skipping public holidays.
+
+    Existing sessions (edited, cancelled or not) are kept.
+    """
     existing = set(
         db.session.scalars(
             db.select(BoardSession.occurrence_key).where(
@@ -148,21 +179,11 @@ def generate_sessions(board: Board, first_day: date, weeks: int) -> list[BoardSe
             )
         )
     )
-    rule = rrulestr(
-        board.recurrence.removeprefix("RRULE:"),
-        dtstart=datetime.combine(first_day, board.local_start_time),
-    )
     created = []
-    window_end = datetime.combine(last_day, board.local_start_time)
-    occurrences = rule.between(
-        datetime.combine(first_day, board.local_start_time), window_end, inc=True
-    )
-    # `weeks` weeks from `first_day`: the end is exclusive, so 4 weeks of a weekly board are 4.
-    for local_start in (moment for moment in occurrences if moment < window_end):
-        key = local_start.date().isoformat()
-        if key in existing or local_start.date() in days_off:
+    for day, starts_at in recurrence_starts(board, first_day, weeks).items():
+        key = day.isoformat()
+        if key in existing:
             continue
-        starts_at = local_start.replace(tzinfo=zone).astimezone(UTC)
         session = BoardSession(
             board=board,
             starts_at=starts_at,
@@ -174,6 +195,88 @@ def generate_sessions(board: Board, first_day: date, weeks: int) -> list[BoardSe
         created.append(session)
     db.session.flush()
     return created
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionChange:
+    """One future session a new rhythm cancels, moves or adds."""
+
+    kind: str  # "cancelled", "moved" or "added"
+    starts_at: datetime
+    time_zone: str
+    moved_to: datetime | None = None
+
+    @property
+    def text(self) -> str:
+        when = board_time(self.starts_at, self.time_zone, "%a %d %b %Y %H:%M")
+        if self.kind == "moved":
+            moved_to = board_time(self.moved_to, self.time_zone, "%a %d %b %Y %H:%M")
+            return f"{when} moves to {moved_to} ({self.time_zone})"
+        return f"{when} ({self.time_zone}) {self.kind}"
+
+
+def list_recurrence_changes(board: Board) -> list[tuple[SessionChange, BoardSession | None]]:
+    """What the board's current rhythm changes among its future generated sessions."""
+    now = utcnow()
+    first_day = local_date(now, board.time_zone)
+    expected = recurrence_starts(board, first_day, horizon_weeks())
+    sessions = db.session.scalars(
+        db.select(BoardSession)
+        .where(BoardSession.board_id == board.id, BoardSession.occurrence_key.is_not(None))
+        .order_by(BoardSession.starts_at)
+    ).all()
+    keys = {session.occurrence_key for session in sessions}
+    changes: list[tuple[SessionChange, BoardSession | None]] = []
+    for session in sessions:
+        if session.starts_at <= now or session.status not in (
+            SessionStatus.PLANNED,
+            SessionStatus.PUBLISHED,
+        ):
+            continue
+        moved_to = expected.get(date.fromisoformat(session.occurrence_key))
+        if moved_to is None:
+            changes.append(
+                (SessionChange("cancelled", session.starts_at, board.time_zone), session)
+            )
+        elif moved_to != session.starts_at:
+            change = SessionChange("moved", session.starts_at, board.time_zone, moved_to)
+            changes.append((change, session))
+    for day, starts_at in expected.items():
+        if starts_at > now and day.isoformat() not in keys:
+            changes.append((SessionChange("added", starts_at, board.time_zone), None))
+    return sorted(changes, key=lambda pair: pair[0].starts_at)
+
+
+class SessionChangesNeedConfirmation(Conflict):
+    """A new rhythm would cancel or move sessions already on people's calendars."""
+
+    code = "confirmation_required"
+
+
+@recurrence_changed.connect
+def follow_new_recurrence(board: Board, confirmed: bool = False, **_) -> list[SessionChange]:
+    """Cancel, move and add the board's future sessions to match its new rhythm."""
+    changes = list_recurrence_changes(board)
+    disruptive = [change.text for change, session in changes if session is not None]
+    if disruptive and not confirmed:
+        raise SessionChangesNeedConfirmation(
+            "The new rhythm changes sessions already on calendars: "
+            + "; ".join(disruptive)
+            + ". Confirm the session changes to save.",
+            {"sessions": disruptive, "confirm_with": "confirm_session_changes"},
+        )
+    for change, session in changes:
+        if change.kind == "cancelled":
+            update_session(session, {"status": SessionStatus.CANCELLED})
+        elif change.kind == "moved":
+            update_session(session, {"starts_at": change.moved_to})
+    generate_sessions(board, local_date(utcnow(), board.time_zone), horizon_weeks())
+    return [change for change, _session in changes]
+
+
+def horizon_weeks() -> int:
+    """How far ahead sessions are generated."""
+    return current_app.config["SESSION_HORIZON_WEEKS"]
 
 
 def configured_holidays(*years: int) -> frozenset[date]:

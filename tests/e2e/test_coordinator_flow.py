@@ -5,7 +5,7 @@ import urllib.request
 
 from playwright.sync_api import expect
 
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, start_in_the_past
 
 
 def fetch_feed(base_url: str, secret: str) -> str:
@@ -126,7 +126,9 @@ def test_intake_to_meeting_and_the_feed_follows(live_server, page, shoot):
     shoot(page, "06-print-view")
     page.go_back()
 
-    # Meeting mode: attendance, one outcome recorded, then finish the meeting.
+    # Meeting mode once the session has started: attendance, one outcome, then finish.
+    session_id = int(re.search(r"/sessions/(\d+)", page.url)[1])
+    start_in_the_past(live_server["app"], session_id)
     page.get_by_role("link", name="Meeting mode").click()
     page.locator("#attendance input[type=checkbox]").first.check()
     page.get_by_role("button", name="Save attendance").click()
@@ -141,6 +143,11 @@ def test_intake_to_meeting_and_the_feed_follows(live_server, page, shoot):
     section.get_by_test_id("save-outcome").click()
     expect(page.locator(".flash")).to_contain_text("Outcome saved")
     shoot(page, "07-meeting-mode")
+    page.get_by_test_id("finish-meeting").click()
+    # The confirmation is a required checkbox: the browser itself holds the form back.
+    expect(page.get_by_test_id("confirm-finish")).to_be_visible()
+    assert page.get_by_test_id("confirm-finish").evaluate("box => !box.validity.valid")
+    page.get_by_test_id("confirm-finish").check()
     page.get_by_test_id("finish-meeting").click()
     expect(page.locator(".flash")).to_contain_text("Meeting finished")
     expect(page.locator("h1 + p .badge, .builder-head .badge").first).to_have_text("held")

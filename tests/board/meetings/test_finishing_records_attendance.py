@@ -38,7 +38,9 @@ def test_finishing_records_every_expected_attendee(app, client, login, center, p
     assert attendance(app, published) == {people["pathology"]: True, declined: False}
 
     version = row(app, BoardSession, published).version
-    finished = client.post(f"{url}/finish", data={"version": version, "csrf_token": token})
+    finished = client.post(
+        f"{url}/finish", data={"version": version, "confirm": "y", "csrf_token": token}
+    )
     assert finished.status_code == 302
     assert row(app, BoardSession, published).status == SessionStatus.HELD
     # The away member was not expected, so is not counted absent.
@@ -58,7 +60,9 @@ def test_finishing_without_marking_records_the_expected_as_absent(
     url = f"/sessions/{published}/meeting"
     token = csrf_of(client.get(url).data)
     version = row(app, BoardSession, published).version
-    finished = client.post(f"{url}/finish", data={"version": version, "csrf_token": token})
+    finished = client.post(
+        f"{url}/finish", data={"version": version, "confirm": "y", "csrf_token": token}
+    )
     assert finished.status_code == 302
     expected = {person: False for person in center["people"].values()}
     assert attendance(app, published) == {**expected, unanswered: False, declined: None}

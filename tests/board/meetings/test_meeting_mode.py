@@ -48,7 +48,11 @@ def test_record_outcome_attendance_and_finish(app, client, login, center, meetin
 
     finished = client.post(
         f"{url}/finish",
-        data={"version": row(app, BoardSession, session_id).version, "csrf_token": token},
+        data={
+            "version": row(app, BoardSession, session_id).version,
+            "confirm": "y",
+            "csrf_token": token,
+        },
     )
     assert finished.status_code == 302
     assert row(app, BoardSession, session_id).status == SessionStatus.HELD

@@ -420,7 +420,10 @@ def test_specialists_may_read_sessions(api, api_as, make_board):
 
 def test_generated_sessions_keep_local_time_across_daylight_saving(app, make_board):
     board_id = make_board(
-        recurrence="FREQ=WEEKLY;BYDAY=TU", local_start_time=time(7, 0), duration_minutes=60
+        recurrence="FREQ=WEEKLY;BYDAY=TU",
+        recurrence_starts_on=date(2026, 10, 20),
+        local_start_time=time(7, 0),
+        duration_minutes=60,
     )
     # US daylight saving ends on Sunday 2026-11-01.
     generate(app, board_id, date(2026, 10, 20), weeks=4)
@@ -445,7 +448,7 @@ def test_generated_sessions_keep_local_time_across_daylight_saving(app, make_boa
 
 
 def test_generating_n_weeks_of_a_weekly_board_gives_n_sessions(app, make_board):
-    board_id = make_board(recurrence="FREQ=WEEKLY;BYDAY=TU")
+    board_id = make_board(recurrence_starts_on=date(2026, 10, 20))
     created = generate(app, board_id, date(2026, 10, 20), weeks=4)
     assert len(created) == 4
     last_start = stored_sessions(app, board_id)[-1][0].astimezone(NEW_YORK)
@@ -453,7 +456,11 @@ def test_generating_n_weeks_of_a_weekly_board_gives_n_sessions(app, make_board):
 
 
 def test_generated_sessions_skip_public_holidays(app, make_board):
-    board_id = make_board(recurrence="FREQ=WEEKLY;BYDAY=TH", local_start_time=time(12, 0))
+    board_id = make_board(
+        recurrence="FREQ=WEEKLY;BYDAY=TH",
+        recurrence_starts_on=date(2026, 11, 12),
+        local_start_time=time(12, 0),
+    )
     generate(app, board_id, date(2026, 11, 12), weeks=4)  # Thursdays 12, 19, (26), Dec 3
     days = local_days(app, board_id)
     assert date(2026, 11, 26) not in days  # Thanksgiving
@@ -463,14 +470,18 @@ def test_generated_sessions_skip_public_holidays(app, make_board):
 
 def test_holiday_country_comes_from_config(app, make_board):
     app.config["HOLIDAY_COUNTRY"] = "FR"
-    board_id = make_board(recurrence="FREQ=WEEKLY;BYDAY=TH", local_start_time=time(12, 0))
+    board_id = make_board(
+        recurrence="FREQ=WEEKLY;BYDAY=TH",
+        recurrence_starts_on=date(2026, 11, 12),
+        local_start_time=time(12, 0),
+    )
     generate(app, board_id, date(2026, 11, 19), weeks=2)
     days = local_days(app, board_id)
     assert date(2026, 11, 26) in days  # not a French holiday
 
 
 def test_generating_twice_creates_nothing_the_second_time(app, make_board):
-    board_id = make_board()
+    board_id = make_board(recurrence_starts_on=date(2026, 10, 20))
     first = generate(app, board_id, date(2026, 10, 20), weeks=4)
     assert first
     before = stored_sessions(app, board_id)
@@ -479,7 +490,7 @@ def test_generating_twice_creates_nothing_the_second_time(app, make_board):
 
 
 def test_overlapping_windows_only_add_the_new_occurrences(app, make_board):
-    board_id = make_board()
+    board_id = make_board(recurrence_starts_on=date(2026, 10, 20))
     first = generate(app, board_id, date(2026, 10, 20), weeks=2)
     second = generate(app, board_id, date(2026, 10, 20), weeks=6)
     sessions = stored_sessions(app, board_id)
@@ -488,7 +499,7 @@ def test_overlapping_windows_only_add_the_new_occurrences(app, make_board):
 
 
 def test_cancelled_session_is_not_recreated(api, app, make_board):
-    board_id = make_board()
+    board_id = make_board(recurrence_starts_on=date(2026, 10, 20))
     ids = generate(app, board_id, date(2026, 10, 20), weeks=4)
     cancelled = patch(api, ids[1], {"status": "cancelled"})
     assert cancelled.status_code == 200
@@ -500,7 +511,7 @@ def test_cancelled_session_is_not_recreated(api, app, make_board):
 
 
 def test_moved_session_is_not_recreated_at_its_old_time(api, app, make_board):
-    board_id = make_board()
+    board_id = make_board(recurrence_starts_on=date(2026, 10, 20))
     ids = generate(app, board_id, date(2026, 10, 20), weeks=2)
     original = read(api, ids[0])[0]
     moved_to = datetime.fromisoformat(original["starts_at"]) + timedelta(days=1)
@@ -512,7 +523,7 @@ def test_moved_session_is_not_recreated_at_its_old_time(api, app, make_board):
 
 
 def test_generated_sessions_are_not_ad_hoc(api, app, make_board):
-    board_id = make_board()
+    board_id = make_board(recurrence_starts_on=date(2026, 10, 20))
     ids = generate(app, board_id, date(2026, 10, 20), weeks=1)
     body = read(api, ids[0])[0]
     assert body["ad_hoc"] is False
