@@ -1,21 +1,12 @@
-"""${message}
-
-Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
-Create Date: ${create_date}
-
-"""
+"""${message} (revision ${up_revision} after ${down_revision | comma,n}, ${create_date})"""
 from alembic import op
 import sqlalchemy as sa
 
 import board.common.models
 ${imports if imports else ""}
-
-# revision identifiers, used by Alembic.
-revision = ${repr(up_revision)}
-down_revision = ${repr(down_revision)}
-branch_labels = ${repr(branch_labels)}
-depends_on = ${repr(depends_on)}
+# Alembic reads these two names; keep the chain of revisions linear.
+revision, down_revision = ${repr(up_revision)}, ${repr(down_revision)}
+branch_labels = depends_on = None
 
 
 def upgrade():

@@ -1,23 +1,15 @@
-"""The schema: every table of the first release.
-
-Revision ID: 993a88858f39
-Revises:
-Create Date: 2026-12-01
+"""The schema: every table of the first release. (993a88858f39, the first)
 
 The four migrations written before the service was first released, squashed into one under
 the id of the last of them, so a database already at that head needs nothing.
 """
 from alembic import op
 import sqlalchemy as sa
-
 import board.common.models
 
-
-# revision identifiers, used by Alembic.
-revision = '993a88858f39'
-down_revision = None
-branch_labels = None
-depends_on = None
+# Alembic reads these two names; keep the chain of revisions linear.
+revision, down_revision = '993a88858f39', None
+branch_labels = depends_on = None
 
 
 def upgrade():

@@ -1,21 +1,11 @@
-"""login sessions and login attempts
-
-Revision ID: b15_login_sessions
-Revises: f10_feed_misses_reminders
-Create Date: 2026-12-01 20:40:23.460868
-
-"""
+"""login sessions and login attempts (b15_login_sessions after f10_feed_misses_reminders)"""
 from alembic import op
 import sqlalchemy as sa
-
 import board.common.models
 
-
-# revision identifiers, used by Alembic.
-revision = 'b15_login_sessions'
-down_revision = 'f10_feed_misses_reminders'
-branch_labels = None
-depends_on = None
+# Alembic reads these two names; keep the chain of revisions linear.
+revision, down_revision = 'b15_login_sessions', 'f10_feed_misses_reminders'
+branch_labels = depends_on = None
 
 
 def upgrade():

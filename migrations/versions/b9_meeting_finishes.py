@@ -1,20 +1,11 @@
-"""meeting finishes: what finishing a meeting changed, for undo
-
-Revision ID: b9_meeting_finishes
-Revises: b9_recurrence_anchor
-Create Date: 2026-12-01 20:50:00
-
-"""
-
+"""meeting finishes: what finishing a meeting changed, for undo (b9_meeting_finishes after b9_recurrence_anchor)"""
 import sqlalchemy as sa
 from alembic import op
-
 import board.common.models
 
-revision = "b9_meeting_finishes"
-down_revision = "b9_recurrence_anchor"
-branch_labels = None
-depends_on = None
+# Alembic reads these two names; keep the chain of revisions linear.
+revision, down_revision = 'b9_meeting_finishes', 'b9_recurrence_anchor'
+branch_labels = depends_on = None
 
 
 def upgrade():

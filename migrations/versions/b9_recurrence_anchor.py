@@ -1,18 +1,10 @@
-"""board recurrence anchor: the local day of the first session
-
-Revision ID: b9_recurrence_anchor
-Revises: b15_login_sessions
-Create Date: 2026-12-01 20:50:00
-
-"""
-
+"""board recurrence anchor: the local day of the first session (b9_recurrence_anchor after b15_login_sessions)"""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "b9_recurrence_anchor"
-down_revision = "b15_login_sessions"
-branch_labels = None
-depends_on = None
+# Alembic reads these two names; keep the chain of revisions linear.
+revision, down_revision = 'b9_recurrence_anchor', 'b15_login_sessions'
+branch_labels = depends_on = None
 
 
 def upgrade():

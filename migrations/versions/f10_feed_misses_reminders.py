@@ -1,20 +1,10 @@
-"""Feed token misses (the guessing limit, shared by every worker) and per-specialist reminders
-
-Revision ID: f10_feed_misses_reminders
-Revises: l16_run_heartbeat
-Create Date: 2026-12-01 20:36:32.565133
-
-"""
+"""Feed token misses (the guessing limit, shared by every worker) and per-specialist reminders (f10_feed_misses_reminders after l16_run_heartbeat)"""
 from alembic import op
 import sqlalchemy as sa
 
-
-
-# revision identifiers, used by Alembic.
-revision = 'f10_feed_misses_reminders'
-down_revision = 'l16_run_heartbeat'
-branch_labels = None
-depends_on = None
+# Alembic reads these two names; keep the chain of revisions linear.
+revision, down_revision = 'f10_feed_misses_reminders', 'l16_run_heartbeat'
+branch_labels = depends_on = None
 
 
 def upgrade():

@@ -1,21 +1,11 @@
-"""schedule runs: owner and heartbeat, so runs of a dead process can be marked failed
-
-Revision ID: l16_run_heartbeat
-Revises: 993a88858f39
-Create Date: 2026-12-01 21:00:00
-
-"""
+"""schedule runs: owner and heartbeat, so runs of a dead process can be marked failed (l16_run_heartbeat after 993a88858f39)"""
 from alembic import op
 import sqlalchemy as sa
-
 import board.common.models
 
-
-# revision identifiers, used by Alembic.
-revision = 'l16_run_heartbeat'
-down_revision = '993a88858f39'
-branch_labels = None
-depends_on = None
+# Alembic reads these two names; keep the chain of revisions linear.
+revision, down_revision = 'l16_run_heartbeat', '993a88858f39'
+branch_labels = depends_on = None
 
 
 def upgrade():
