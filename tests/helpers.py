@@ -109,6 +109,22 @@ def assert_error(response, status: int, code: str) -> None:
     assert response.get_json()["error"]["code"] == code
 
 
+def assert_field_refused(response, field: str, fragment: str) -> None:
+    """A 422 in the error shape whose message for `field` mentions `fragment`."""
+    assert_error(response, 422, "validation_failed")
+    details = response.get_json()["error"]["details"]
+    assert field in details, details
+    assert fragment.lower() in str(details[field]).lower()
+
+
+def assert_fields_missing(response, fields: tuple[str, ...]) -> None:
+    """A 422 naming each required field that the body left out."""
+    assert_error(response, 422, "validation_failed")
+    details = response.get_json()["error"]["details"]
+    for field in fields:
+        assert details[field] == ["Missing data for required field."]
+
+
 def feed_event(body: bytes, session_id: int):
     """The VEVENT of one session in a calendar feed."""
     calendar = icalendar.Calendar.from_ical(body)
