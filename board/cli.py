@@ -3,9 +3,11 @@
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -21,6 +23,7 @@ from board.accounts.services import (
     revoke_api_token,
 )
 from board.common.errors import ValidationFailed
+from board.database import back_up_database, restore_database
 from board.demo.seed import DEMO_LOGINS, database_is_empty, seed_demo
 from board.extensions import db
 from board.jobs.process import run_scheduler_process
@@ -108,6 +111,33 @@ def setup_demo_command() -> None:
     click.echo("Demo logins (password for all: " + DEMO_LOGINS["password"] + "):")
     for email, role in DEMO_LOGINS["users"]:
         click.echo(f"  {role:<12} {email}")
+
+
+@board_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the live database to PATH (SQLite file or pg_dump archive)."""
+    if path.exists():
+        click.echo(f"{path} exists; choose a new file.", err=True)
+        sys.exit(2)
+    back_up_database(db.engine, path, current_app.config["PG_BIN_DIR"])
+    click.echo(f"Backed up the {db.engine.dialect.name} database to {path}.")
+
+
+@board_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup at PATH; stop every web and scheduler
+    process first."""
+    if not yes:
+        click.confirm(f"Replace every row of the database with {path}?", abort=True)
+    try:
+        restore_database(db.engine, path, current_app.config["PG_BIN_DIR"])
+    except (RuntimeError, sqlite3.DatabaseError) as error:
+        click.echo(f"Restore failed: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Restored the {db.engine.dialect.name} database from {path}.")
 
 
 @board_cli.command("scheduler")

@@ -110,6 +110,10 @@ class Defaults:
     SCHEDULE_RUN_HEARTBEAT_SECONDS = 5.0
     SCHEDULE_RUN_STALE_SECONDS = 60.0
 
+    # Where `board backup` / `board restore` find pg_dump and pg_restore on PostgreSQL;
+    # default: the PATH (their major version must be at least the server's).
+    PG_BIN_DIR: str | None = None
+
     RECORDS_REMINDER_DAYS = 3  # remind the referring office this many days before the cutoff
 
     MAIL_HOST = "localhost"
