@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vDuration, vText
+from icalendar import Alarm, Calendar, Event, vDuration, vText, vUri
 
 from board.agendas.models import AgendaItem
 from board.feeds.timezones import vtimezone
-from board.sessions.models import BoardSession, SessionStatus
+from board.sessions.models import AttendanceAnswer, BoardSession, SessionStatus
 
 PRODID = "-//Tumor Board Scheduling//Board feeds 1.0//EN"
 REFRESH = timedelta(hours=1)
@@ -22,11 +22,25 @@ REFRESH = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class FeedHeader:
-    """Calendar-level names shown by the subscribing client."""
+    """Calendar-level names shown by the subscribing client.
+
+    Only a subscription carries one: a one-off download of a session has no calendar name,
+    colour or refresh interval to import.
+    """
 
     uid: str
     name: str
     description: str
+    color: str = "steelblue"  # RFC 7986 COLOR, a CSS3 colour name
+
+
+@dataclass(frozen=True)
+class Personal:
+    """What a specialist's own feed adds to each event: their answers and their reminder."""
+
+    answers: dict[int, AttendanceAnswer]
+    reminder_minutes: int | None
+    attendance_url: Callable[[BoardSession], str | None]
 
 
 def agenda_line(item: AgendaItem) -> str:
@@ -45,14 +59,26 @@ def agenda_line(item: AgendaItem) -> str:
     return " · ".join(parts)
 
 
+ANSWER_LINES = {
+    AttendanceAnswer.CONFIRMED: "You confirmed that you will attend.",
+    AttendanceAnswer.DECLINED: "You declined this session: you are not counted for its quorum.",
+}
+
+
 def event_description(
     session: BoardSession,
     agenda: Sequence[AgendaItem],
     agenda_url: str,
     attendance_url: str | None,
+    answer: AttendanceAnswer | None = None,
 ) -> str:
     used = sum(item.minutes for item in agenda)
-    lines = [
+    lines = []
+    if answer is not None:
+        lines += [ANSWER_LINES[answer], ""]
+    if session.video_link:
+        lines += [f"Join video: {session.video_link}", ""]
+    lines += [
         f"{session.board.name}: {len(agenda)} case{'s' if len(agenda) != 1 else ''}, "
         f"{used} of {session.capacity_minutes} minutes"
         + (" (agenda published)" if session.status == SessionStatus.PUBLISHED else ""),
@@ -62,11 +88,10 @@ def event_description(
     if not agenda:
         lines.append("No cases on the agenda yet.")
     lines.append("")
-    if session.video_link:
-        lines.append(f"Video: {session.video_link}")
     lines.append(f"Agenda (log in): {agenda_url}")
     if attendance_url:
-        lines.append(f"Confirm or decline: {attendance_url}")
+        label = "Change your answer" if answer is not None else "Confirm or decline"
+        lines.append(f"{label}: {attendance_url}")
     return "\n".join(lines)
 
 
@@ -82,17 +107,43 @@ def unambiguous_times(session: BoardSession, zone: ZoneInfo) -> tuple[datetime, 
     return local[0], local[1]
 
 
+def event_location(session: BoardSession) -> str:
+    """The room, and the video link where clients look for a join button (Google and Apple
+    turn a link in LOCATION into one; Outlook shows it where people look for the room)."""
+    parts = [part for part in (session.location, session.video_link) if part]
+    return " · ".join(parts)
+
+
+def reminder(session: BoardSession, minutes: int, domain: str) -> Alarm:
+    """A display alarm `minutes` before the start, with a stable UID (RFC 9074)."""
+    alarm = Alarm()
+    alarm.add("uid", f"reminder-{session.id}@{domain}")
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", f"{session.board.name} in {minutes} minutes")
+    alarm.add("trigger", timedelta(minutes=-minutes))
+    return alarm
+
+
+def in_utc(session: BoardSession) -> bool:
+    """Whether the session's times are written in UTC (see unambiguous_times)."""
+    zone = ZoneInfo(session.board.time_zone)
+    return unambiguous_times(session, zone)[0].tzinfo is UTC
+
+
 def session_event(
     session: BoardSession,
     agenda: Sequence[AgendaItem],
     domain: str,
     agenda_url: str,
-    attendance_url: str | None,
+    attendance_url: str | None = None,
+    answer: AttendanceAnswer | None = None,
+    reminder_minutes: int | None = None,
 ) -> Event:
     """One VEVENT per session; its UID survives any reschedule."""
     zone = ZoneInfo(session.board.time_zone)
     changed = (session.content_changed_at or session.created_at).astimezone(UTC)
     cancelled = session.status == SessionStatus.CANCELLED
+    declined = answer == AttendanceAnswer.DECLINED
     event = Event()
     event.add("uid", f"session-{session.id}@{domain}")
     event.add("dtstamp", changed)
@@ -101,37 +152,66 @@ def session_event(
     starts_at, ends_at = unambiguous_times(session, zone)
     event.add("dtstart", starts_at)
     event.add("dtend", ends_at)
-    event.add("summary", f"{'Cancelled: ' if cancelled else ''}{session.board.name}")
+    prefix = "Cancelled: " if cancelled else "Declined: " if declined else ""
+    event.add("summary", f"{prefix}{session.board.name}")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
-    if session.location:
-        event.add("location", session.location)
+    # A declined or cancelled session does not make the specialist busy.
+    event.add("transp", "TRANSPARENT" if cancelled or declined else "OPAQUE")
+    if location := event_location(session):
+        event.add("location", location)
     if session.video_link:
-        event.add("url", session.video_link)
-    event.add("description", event_description(session, agenda, agenda_url, attendance_url))
+        event.add("url", vUri(session.video_link))
+        event.add(
+            "conference",
+            vUri(session.video_link),
+            parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "Join video"},
+        )
+    event.add("description", event_description(session, agenda, agenda_url, attendance_url, answer))
+    if reminder_minutes and not cancelled and not declined:
+        event.add_component(reminder(session, reminder_minutes, domain))
     return event
 
 
+def main_time_zone(sessions: Sequence[BoardSession]) -> str | None:
+    """The zone most shown sessions are in (ties: the first in name order), for clients
+    that place a whole calendar in one zone (X-WR-TIMEZONE)."""
+    counts: dict[str, int] = {}
+    for session in sessions:
+        counts[session.board.time_zone] = counts.get(session.board.time_zone, 0) + 1
+    return min(counts, key=lambda zone: (-counts[zone], zone)) if counts else None
+
+
 def render_calendar(
-    header: FeedHeader,
+    header: FeedHeader | None,
     sessions: Sequence[BoardSession],
     agendas: dict[int, list[AgendaItem]],
     domain: str,
     agenda_url: Callable[[BoardSession], str],
-    attendance_url: Callable[[BoardSession], str | None] | None = None,
+    personal: Personal | None = None,
 ) -> bytes:
-    """The whole feed as iCalendar bytes (CRLF, folded at 75 octets, UTF-8)."""
+    """The whole feed as iCalendar bytes (CRLF, folded at 75 octets, UTF-8); without a
+    header, a one-off download (METHOD:PUBLISH, no subscription properties)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("uid", header.uid)
-    calendar.add("name", header.name)
-    calendar.add("x-wr-calname", vText(header.name))
-    calendar.add("description", header.description)
-    calendar.add("x-wr-caldesc", vText(header.description))
-    calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", vText("PT1H"))
+    if header is None:
+        calendar.add("method", "PUBLISH")
+    else:
+        calendar.add("uid", header.uid)
+        calendar.add("name", header.name)
+        calendar.add("x-wr-calname", vText(header.name))
+        calendar.add("description", header.description)
+        calendar.add("x-wr-caldesc", vText(header.description))
+        calendar.add("color", header.color)
+        zone = main_time_zone(sessions)
+        # Readers that honour X-WR-TIMEZONE (Google's way, the x-wr-timezone library) move
+        # UTC times into that zone and lose which of a fall-back's two hours was meant, so
+        # a feed with an ambiguous time written in UTC goes without it.
+        if zone and not any(in_utc(session) for session in sessions):
+            calendar.add("x-wr-timezone", vText(zone))
+        calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vText("PT1H"))
     zones = sorted({session.board.time_zone for session in sessions})
     if sessions:
         first_year = min(s.starts_at.year for s in sessions) - 1
@@ -139,13 +219,16 @@ def render_calendar(
         for zone in zones:
             calendar.add_component(vtimezone(zone, first_year, last_year))
     for session in sessions:
+        extra = {}
+        if personal is not None:
+            extra = {
+                "attendance_url": personal.attendance_url(session),
+                "answer": personal.answers.get(session.id),
+                "reminder_minutes": personal.reminder_minutes,
+            }
         calendar.add_component(
             session_event(
-                session,
-                agendas.get(session.id, []),
-                domain,
-                agenda_url(session),
-                attendance_url(session) if attendance_url else None,
+                session, agendas.get(session.id, []), domain, agenda_url(session), **extra
             )
         )
     return calendar.to_ical()

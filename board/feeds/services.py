@@ -228,63 +228,48 @@ def resolve_feed_link(secret: str, now: datetime) -> FeedLink | None:
 
 @dataclass(frozen=True)
 class FeedEntry:
-    """One shown session, as much as the validators need; rendering loads the rest."""
+    """One shown session and the owner's answer for it; rendering loads the rest."""
 
     session_id: int
-    sequence: int
-    changed_at: datetime
-    board_id: int
-    board_version: int
-    board_updated_at: datetime
+    answer: AttendanceAnswer | None = None
 
 
 def feed_entries(link: FeedLink, now: datetime) -> list[FeedEntry]:
-    """The sessions a feed shows, in time order, from narrow SELECTs (no ORM objects)."""
+    """The sessions a feed shows, in time order, from narrow SELECTs (no ORM objects).
+
+    A specialist's feed keeps the sessions they declined (marked so), and leaves out those
+    on days they are away.
+    """
     start, end = feed_window(now)
     query = (
-        db.select(
-            BoardSession.id,
-            BoardSession.sequence,
-            BoardSession.content_changed_at,
-            BoardSession.created_at,
-            BoardSession.starts_at,
-            BoardSession.board_id,
-            Board.time_zone,
-            Board.version,
-            Board.updated_at,
-        )
+        db.select(BoardSession.id, BoardSession.starts_at, Board.time_zone)
         .join(Board, Board.id == BoardSession.board_id)
         .where(BoardSession.starts_at >= start, BoardSession.starts_at < end)
         .order_by(BoardSession.starts_at, BoardSession.id)
     )
     if link.board_id is not None:
         rows = db.session.execute(query.where(BoardSession.board_id == link.board_id)).all()
-        away: list[tuple[date, date]] = []
-    else:
-        boards = db.select(board_memberships.c.board_id).where(
-            board_memberships.c.specialist_id == link.specialist_id
+        return [FeedEntry(session_id) for session_id, _, _ in rows]
+    rows = db.session.execute(query.where(BoardSession.board_id.in_(owner_board_ids(link)))).all()
+    away = db.session.execute(
+        db.select(TimeOff.starts_on, TimeOff.ends_on).where(
+            TimeOff.specialist_id == link.specialist_id
         )
-        declined = db.select(SessionAttendance.session_id).where(
-            SessionAttendance.specialist_id == link.specialist_id,
-            SessionAttendance.answer == AttendanceAnswer.DECLINED,
-        )
-        rows = db.session.execute(
-            query.where(BoardSession.board_id.in_(boards), BoardSession.id.not_in(declined))
-        ).all()
-        away = db.session.execute(
-            db.select(TimeOff.starts_on, TimeOff.ends_on).where(
-                TimeOff.specialist_id == link.specialist_id
+    ).all()
+    answers = dict(
+        db.session.execute(
+            db.select(SessionAttendance.session_id, SessionAttendance.answer).where(
+                SessionAttendance.specialist_id == link.specialist_id,
+                SessionAttendance.session_id.in_([session_id for session_id, _, _ in rows]),
             )
         ).all()
-    entries = []
-    for session_id, sequence, changed, created, starts_at, board_id, zone, version, updated in rows:
+    )
+    return [
+        FeedEntry(session_id, answers.get(session_id))
+        for session_id, starts_at, zone in rows
         # The session's own calendar day, as session_local_date computes it.
-        if away and is_away(away, local_date(starts_at, zone)):
-            continue
-        entries.append(
-            FeedEntry(session_id, sequence, changed or created, board_id, version, updated)
-        )
-    return entries
+        if not (away and is_away(away, local_date(starts_at, zone)))
+    ]
 
 
 def is_away(time_off: list[tuple[date, date]], day: date) -> bool:

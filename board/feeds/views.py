@@ -33,7 +33,7 @@ from board.extensions import compress, db
 from board.feeds import services
 from board.feeds.caching import feed_validators as validators
 from board.feeds.caching import rendered_feeds as rendered
-from board.feeds.calendar import FeedHeader, render_calendar
+from board.feeds.calendar import FeedHeader, Personal, render_calendar
 from board.feeds.models import FeedToken
 from board.planning.services import replan
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
@@ -91,6 +91,7 @@ def feed_header(token) -> FeedHeader:
         uid=f"board-{token.board_id}-feed@{domain}",
         name=token.board.name,
         description=f"Every session of the {token.board.name}, with its agenda.",
+        color="teal",
     )
 
 
@@ -178,10 +179,10 @@ def render_checked(link: services.FeedLink, secret: str, now, key, attempts: int
 
 
 def render_feed(link: services.FeedLink, secret: str, entries, now) -> bytes:
-    """Render the feed; attendance links only on a personal feed."""
+    """Render the feed; answers, reminders and attendance links only on a personal feed."""
     token = db.session.get(FeedToken, link.token_id)
     sessions = services.load_feed_sessions(entries)
-    attendance = None
+    personal = None
     if link.specialist_id is not None:
         # Day granularity, like the window: the bytes change only when the marker does.
         start_of_today = services.feed_window(now)[0] + services.WINDOW_BACK
@@ -191,13 +192,19 @@ def render_feed(link: services.FeedLink, secret: str, entries, now) -> bytes:
                 return None
             return public_url("feeds.attendance", secret=secret, session_id=session.id)
 
+        personal = Personal(
+            answers={entry.session_id: entry.answer for entry in entries if entry.answer},
+            reminder_minutes=token.specialist.reminder_minutes,
+            attendance_url=attendance,
+        )
+
     return render_calendar(
         feed_header(token),
         sessions,
         services.agendas_for(sessions),
         current_app.config["BOARD_DOMAIN"],
         agenda_url=lambda s: public_url("agendas.session_agenda", session_id=s.id),
-        attendance_url=attendance,
+        personal=personal,
     )
 
 

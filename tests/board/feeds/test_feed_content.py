@@ -59,7 +59,7 @@ def test_one_event_per_expected_session(app, client, feed_center, stored_session
         for sid, s in sessions.items()
         if now - timedelta(days=31) < s.starts_at < now + timedelta(days=365)
     }
-    expected = in_window - {feed_center["away"], feed_center["declined"]}
+    expected = in_window - {feed_center["away"]}  # declined sessions stay, marked declined
     assert shown == expected
     assert "RRULE" not in text.split("END:VTIMEZONE")[-1]  # no recurring events
 
@@ -143,7 +143,7 @@ def test_description_lists_the_agenda_without_patient_data(app, client, feed_cen
         assert "Breast · board · routine · 5 min · presented by Dr. Presenter · staging" in line
     assert "/sessions/" in description and "/agenda" in description
     assert "/attendance" in description
-    assert str(first["LOCATION"]) == "Room 4, Cancer Center"
+    assert str(first["LOCATION"]) == "Room 4, Cancer Center · https://video.example.org/sarcoma"
     assert "https://video.example.org/sarcoma" in description
     text = unfold(body) + body.decode()
     for name, mrn, born, diagnosis in feed_center["patients"]:
@@ -165,7 +165,9 @@ def test_only_upcoming_sessions_offer_an_attendance_link(client, feed_center):
         upcoming = event["DTSTART"].dt > now + timedelta(days=1)
         cancelled = str(event["STATUS"]) == "CANCELLED"
         past = event["DTEND"].dt < now - timedelta(days=1)
+        answered = str(event["SUMMARY"]).startswith("Declined")
+        offer = "Change your answer:" if answered else "Confirm or decline:"
         if upcoming and not cancelled:
-            assert "Confirm or decline:" in description
+            assert offer in description
         if past or cancelled:
-            assert "Confirm or decline:" not in description
+            assert "/attendance" not in description
