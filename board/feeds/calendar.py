@@ -6,13 +6,15 @@ birth date or diagnosis. Output is deterministic: the same rows give the same by
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, vDuration, vText, vUri
 
 from board.agendas.models import AgendaItem
+from board.cases.models import RecordKind
+from board.common.time import board_time
 from board.feeds.timezones import vtimezone
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionStatus
 
@@ -34,13 +36,66 @@ class FeedHeader:
     color: str = "steelblue"  # RFC 7986 COLOR, a CSS3 colour name
 
 
+# Records a specialty re-reads before a board: pathologists the slides, radiologists images.
+REREAD_KINDS = {
+    "pathology": (RecordKind.PATHOLOGY_REPORT, RecordKind.SLIDES_BLOCKS),
+    "radiology": (RecordKind.IMAGING,),
+}
+
+
 @dataclass(frozen=True)
 class Personal:
-    """What a specialist's own feed adds to each event: their answers and their reminder."""
+    """What a specialist's own feed adds to each event: their answers, their reminder and
+    what they must prepare."""
 
     answers: dict[int, AttendanceAnswer]
     reminder_minutes: int | None
     attendance_url: Callable[[BoardSession], str | None]
+    specialist_id: int | None = None
+    presenter_name: str = ""
+    specialty_code: str = ""
+    # Each agenda case's records checklist: (kind, received) pairs.
+    records: dict[int, list[tuple[RecordKind, bool]]] = field(default_factory=dict)
+    # The session's records cutoff (last day records may arrive), from the board's lead time.
+    records_due: Callable[[BoardSession], date] | None = None
+
+
+def preparation_lines(
+    session: BoardSession, agenda: Sequence[AgendaItem], personal: Personal
+) -> list[str]:
+    """What this specialist must review before the session, without patient identifiers."""
+    rereads = REREAD_KINDS.get(personal.specialty_code, ())
+    lines = []
+    for item in agenda:
+        case = item.case
+        reasons = []
+        if personal.specialist_id and case.requested_specialist_id == personal.specialist_id:
+            reasons.append("you are the requested specialist")
+        name = personal.presenter_name.strip().casefold()
+        if name and case.presenting_physician.strip().casefold() == name:
+            reasons.append("you present it")
+        checklist = personal.records.get(case.id, [])
+        to_reread = [kind.label for kind, _ in checklist if kind in rereads]
+        if to_reread:
+            reasons.append("re-read " + ", ".join(to_reread))
+        if not reasons:
+            continue
+        missing = [kind.label for kind, received in checklist if not received]
+        records = f"missing: {', '.join(missing)}" if missing else "all in"
+        lines.append(f"- {case.reference}: {'; '.join(reasons)} · records {records}")
+    if not lines:
+        return []
+    zone = session.board.time_zone
+    due = session.starts_at - timedelta(hours=session.board.agenda_freeze_hours)
+    heading = f"Your preparation ({len(lines)} case{'s' if len(lines) != 1 else ''})"
+    timing = [f"Prep due: {board_time(due, zone)} (agenda freeze)"]
+    if personal.records_due is not None:
+        timing.insert(
+            0,
+            f"Records due: {personal.records_due(session):%a %d %b %Y} "
+            f"({session.board.records_lead_business_days} business days ahead)",
+        )
+    return [heading, *timing, *lines]
 
 
 def agenda_line(item: AgendaItem) -> str:
@@ -71,11 +126,14 @@ def event_description(
     agenda_url: str,
     attendance_url: str | None,
     answer: AttendanceAnswer | None = None,
+    preparation: Sequence[str] = (),
 ) -> str:
     used = sum(item.minutes for item in agenda)
     lines = []
     if answer is not None:
         lines += [ANSWER_LINES[answer], ""]
+    if preparation:
+        lines += [*preparation, ""]
     if session.video_link:
         lines += [f"Join video: {session.video_link}", ""]
     lines += [
@@ -138,6 +196,7 @@ def session_event(
     attendance_url: str | None = None,
     answer: AttendanceAnswer | None = None,
     reminder_minutes: int | None = None,
+    preparation: Sequence[str] = (),
 ) -> Event:
     """One VEVENT per session; its UID survives any reschedule."""
     zone = ZoneInfo(session.board.time_zone)
@@ -166,7 +225,10 @@ def session_event(
             vUri(session.video_link),
             parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "Join video"},
         )
-    event.add("description", event_description(session, agenda, agenda_url, attendance_url, answer))
+    event.add(
+        "description",
+        event_description(session, agenda, agenda_url, attendance_url, answer, preparation),
+    )
     if reminder_minutes and not cancelled and not declined:
         event.add_component(reminder(session, reminder_minutes, domain))
     return event
@@ -219,6 +281,7 @@ def render_calendar(
         for zone in zones:
             calendar.add_component(vtimezone(zone, first_year, last_year))
     for session in sessions:
+        agenda = agendas.get(session.id, [])
         extra = {}
         if personal is not None:
             extra = {
@@ -226,9 +289,7 @@ def render_calendar(
                 "answer": personal.answers.get(session.id),
                 "reminder_minutes": personal.reminder_minutes,
             }
-        calendar.add_component(
-            session_event(
-                session, agendas.get(session.id, []), domain, agenda_url(session), **extra
-            )
-        )
+            if session.status != SessionStatus.CANCELLED:
+                extra["preparation"] = preparation_lines(session, agenda, personal)
+        calendar.add_component(session_event(session, agenda, domain, agenda_url(session), **extra))
     return calendar.to_ical()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from board.agendas.models import AgendaItem
 from board.boards.models import Board
-from board.cases.models import Case
+from board.cases.models import Case, RecordItem
 from board.common.errors import Conflict, NotFound
 from board.common.signals import session_changed
 from board.common.time import as_utc, local_date, start_of_utc_day, utcnow
@@ -356,6 +356,7 @@ def agendas_for(sessions: list[BoardSession]) -> dict[int, list[AgendaItem]]:
                 Case.priority,
                 Case.presenting_physician,
                 Case.question_category,
+                Case.requested_specialist_id,
             ),
             case.joinedload(Case.site),
             case.lazyload("*"),
@@ -367,6 +368,22 @@ def agendas_for(sessions: list[BoardSession]) -> dict[int, list[AgendaItem]]:
     for item in items:
         result.setdefault(item.session_id, []).append(item)
     return result
+
+
+def records_checklists(agendas: dict[int, list[AgendaItem]]) -> dict[int, list[tuple]]:
+    """Each agenda case's records as (kind, received) pairs, in one narrow query."""
+    case_ids = {item.case_id for items in agendas.values() for item in items}
+    if not case_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(RecordItem.case_id, RecordItem.kind, RecordItem.received_on)
+        .where(RecordItem.case_id.in_(case_ids))
+        .order_by(RecordItem.case_id, RecordItem.id)
+    ).all()
+    checklists: dict[int, list[tuple]] = {}
+    for case_id, kind, received_on in rows:
+        checklists.setdefault(case_id, []).append((kind, received_on is not None))
+    return checklists
 
 
 def record_fetch(link: FeedLink, now: datetime) -> None:

@@ -22,6 +22,7 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
 from board.accounts.permissions import EVERYONE, is_staff, require_roles
+from board.agendas.deadlines import cutoff_for
 from board.boards.models import Board
 from board.boards.views import render_board
 from board.common.errors import field_error
@@ -192,16 +193,24 @@ def render_feed(link: services.FeedLink, secret: str, entries, now) -> bytes:
                 return None
             return public_url("feeds.attendance", secret=secret, session_id=session.id)
 
+    agendas = services.agendas_for(sessions)
+    if link.specialist_id is not None:
+        specialist = token.specialist
         personal = Personal(
             answers={entry.session_id: entry.answer for entry in entries if entry.answer},
-            reminder_minutes=token.specialist.reminder_minutes,
+            reminder_minutes=specialist.reminder_minutes,
             attendance_url=attendance,
+            specialist_id=specialist.id,
+            presenter_name=specialist.name,
+            specialty_code=specialist.specialty_code,
+            records=services.records_checklists(agendas),
+            records_due=cutoff_for,
         )
 
     return render_calendar(
         feed_header(token),
         sessions,
-        services.agendas_for(sessions),
+        agendas,
         current_app.config["BOARD_DOMAIN"],
         agenda_url=lambda s: public_url("agendas.session_agenda", session_id=s.id),
         personal=personal,
