@@ -9,10 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, literal_column, update
+from sqlalchemy import String, bindparam, delete, func, literal_column, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import joinedload
 
 from board.agendas.models import AgendaItem
 from board.boards.models import Board
@@ -21,9 +20,11 @@ from board.common.errors import Conflict, NotFound
 from board.common.signals import session_changed
 from board.common.time import as_utc, local_date, start_of_utc_day, utcnow
 from board.extensions import db
+from board.feeds.calendar import AgendaEntry
 from board.feeds.models import FeedToken, FeedTokenMiss
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 from board.specialists.models import Specialist, TimeOff, board_memberships
+from board.vocabulary.models import DiseaseSite
 
 WINDOW_BACK = timedelta(days=30)
 WINDOW_AHEAD = timedelta(days=366)
@@ -337,40 +338,42 @@ def load_feed_sessions(entries: list[FeedEntry]) -> list[BoardSession]:
     return [by_id[entry.session_id] for entry in entries if entry.session_id in by_id]
 
 
-def agendas_for(sessions: list[BoardSession]) -> dict[int, list[AgendaItem]]:
-    """Every shown session's agenda in order, in one query.
+def agendas_for(sessions: list[BoardSession]) -> dict[int, list[AgendaEntry]]:
+    """Every shown session's agenda in order, in one narrow query.
 
-    Only the case columns a calendar shows are loaded, with the disease site joined; the
-    case's other relationships stay unloaded (patient data never leaves the database).
+    Only the case columns a calendar shows are read, with the disease site's name; patient
+    data never leaves the database. Plain rows, not ORM objects: a year of agendas is
+    thousands of items.
     """
     if not sessions:
         return {}
-    case = joinedload(AgendaItem.case)
-    items = db.session.scalars(
-        db.select(AgendaItem)
-        .options(
-            case.load_only(
-                Case.reference,
-                Case.site_code,
-                Case.opinion_kind,
-                Case.priority,
-                Case.presenting_physician,
-                Case.question_category,
-                Case.requested_specialist_id,
-            ),
-            case.joinedload(Case.site),
-            case.lazyload("*"),
+    rows = db.session.execute(
+        db.select(
+            AgendaItem.session_id,
+            AgendaItem.position,
+            AgendaItem.minutes,
+            Case.id,
+            Case.reference,
+            DiseaseSite.name,
+            # Stored values as they are: the labels are looked up while rendering.
+            type_coerce(Case.opinion_kind, String),
+            type_coerce(Case.priority, String),
+            Case.presenting_physician,
+            type_coerce(Case.question_category, String),
+            Case.requested_specialist_id,
         )
+        .join(Case, Case.id == AgendaItem.case_id)
+        .join(DiseaseSite, DiseaseSite.code == Case.site_code)
         .where(AgendaItem.session_id.in_([s.id for s in sessions]))
         .order_by(AgendaItem.session_id, AgendaItem.position, AgendaItem.id)
     ).all()
-    result: dict[int, list[AgendaItem]] = {}
-    for item in items:
-        result.setdefault(item.session_id, []).append(item)
+    result: dict[int, list[AgendaEntry]] = {}
+    for session_id, *shown in rows:
+        result.setdefault(session_id, []).append(AgendaEntry(*shown))
     return result
 
 
-def records_checklists(agendas: dict[int, list[AgendaItem]]) -> dict[int, list[tuple]]:
+def records_checklists(agendas: dict[int, list[AgendaEntry]]) -> dict[int, list[tuple]]:
     """Each agenda case's records as (kind, received) pairs, in one narrow query."""
     case_ids = {item.case_id for items in agendas.values() for item in items}
     if not case_ids:

@@ -75,6 +75,14 @@ def public_url(endpoint: str, **values) -> str:
     return url_for(endpoint, **values, _external=True)
 
 
+def session_url_maker(endpoint: str, **values) -> Callable[[int], str]:
+    """`public_url(endpoint, session_id=…, **values)` for many sessions, routed once."""
+    marker = 987654321987
+    template = public_url(endpoint, session_id=marker, **values)
+    before, after = template.split(str(marker), 1)
+    return lambda session_id: f"{before}{session_id}{after}"
+
+
 def public_base() -> str:
     """The scheme and host that links in a body are built with (bodies differ by it)."""
     return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
@@ -187,11 +195,12 @@ def render_feed(link: services.FeedLink, secret: str, entries, now) -> bytes:
     if link.specialist_id is not None:
         # Day granularity, like the window: the bytes change only when the marker does.
         start_of_today = services.feed_window(now)[0] + services.WINDOW_BACK
+        attendance_url = session_url_maker("feeds.attendance", secret=secret)
 
         def attendance(session: BoardSession) -> str | None:
             if session.starts_at < start_of_today or session.status in CLOSED_STATUSES:
                 return None
-            return public_url("feeds.attendance", secret=secret, session_id=session.id)
+            return attendance_url(session.id)
 
     agendas = services.agendas_for(sessions)
     if link.specialist_id is not None:
@@ -207,12 +216,13 @@ def render_feed(link: services.FeedLink, secret: str, entries, now) -> bytes:
             records_due=cutoff_for,
         )
 
+    agenda_url = session_url_maker("agendas.session_agenda")
     return render_calendar(
         feed_header(token),
         sessions,
         agendas,
         current_app.config["BOARD_DOMAIN"],
-        agenda_url=lambda s: public_url("agendas.session_agenda", session_id=s.id),
+        agenda_url=lambda session: agenda_url(session.id),
         personal=personal,
     )
 
