@@ -128,6 +128,7 @@ CALENDAR_FIELDS = frozenset(
         "discussion_minutes",
         "presenting_physician",
         "question_category",
+        "requested_specialist_id",
     }
 )
 
@@ -255,6 +256,7 @@ def add_records(case: Case, items: list[dict]) -> list[RecordItem]:
     case.records.extend(added)
     case.updated_at = utcnow()
     db.session.flush()
+    case_shown_fields_changed.send(case)  # calendars show each case's records status
     follow_readiness(case)
     return added
 
@@ -276,6 +278,7 @@ def update_record(case: Case, record_id: int, data: dict) -> RecordItem:
         setattr(record, name, value)
     case.updated_at = utcnow()
     db.session.flush()
+    case_shown_fields_changed.send(case)  # calendars show each case's records status
     follow_readiness(case)
     return record
 

@@ -9,10 +9,10 @@ from board.common.http import Blueprint, ShownOnce
 from board.common.models import get_or_404
 from board.extensions import db
 from board.feeds import services
-from board.feeds.calendar import FeedHeader, render_calendar
+from board.feeds.calendar import Personal, render_calendar
 from board.feeds.schemas import CreatedFeedTokenOut, FeedTokenIn, FeedTokenOut
 from board.feeds.views import CALENDAR_TYPE, feed_urls, public_url
-from board.sessions.models import BoardSession
+from board.sessions.models import BoardSession, SessionAttendance
 from board.specialists.models import Specialist
 
 blueprint = Blueprint(
@@ -95,17 +95,27 @@ def rotate_feed_token(owner_kind: str, owner_id: int, token_id: int):
 def session_ics(session_id: int):
     """One session as a one-off .ics download."""
     session = get_or_404(BoardSession, session_id)
-    domain = current_app.config["BOARD_DOMAIN"]
+    specialist = current_user.specialist if current_user.specialist_id else None
+    personal = None
+    if specialist is not None and session.board_id in specialist.board_ids:
+        answer = db.session.scalar(
+            db.select(SessionAttendance.answer).where(
+                SessionAttendance.session_id == session.id,
+                SessionAttendance.specialist_id == specialist.id,
+            )
+        )
+        personal = Personal(
+            answers={session.id: answer} if answer else {},
+            reminder_minutes=specialist.reminder_minutes,
+            attendance_url=lambda _session: None,
+        )
     body = render_calendar(
-        FeedHeader(
-            uid=f"session-{session.id}-download@{domain}",
-            name=session.board.name,
-            description=f"One session of the {session.board.name}.",
-        ),
+        None,  # a one-off import: no calendar name, colour or refresh interval
         [session],
         services.agendas_for([session]),
-        domain,
+        current_app.config["BOARD_DOMAIN"],
         agenda_url=lambda s: public_url("agendas.session_agenda", session_id=s.id),
+        personal=personal,
     )
     response = Response(body, headers={"Content-Type": CALENDAR_TYPE})
     response.headers["Content-Disposition"] = f'attachment; filename="session-{session.id}.ics"'

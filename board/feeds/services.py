@@ -9,21 +9,22 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, literal_column, update
+from sqlalchemy import String, bindparam, delete, func, literal_column, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import joinedload
 
 from board.agendas.models import AgendaItem
 from board.boards.models import Board
-from board.cases.models import Case
+from board.cases.models import Case, RecordItem
 from board.common.errors import Conflict, NotFound
 from board.common.signals import session_changed
 from board.common.time import as_utc, local_date, start_of_utc_day, utcnow
 from board.extensions import db
+from board.feeds.calendar import AgendaEntry
 from board.feeds.models import FeedToken, FeedTokenMiss
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
 from board.specialists.models import Specialist, TimeOff, board_memberships
+from board.vocabulary.models import DiseaseSite
 
 WINDOW_BACK = timedelta(days=30)
 WINDOW_AHEAD = timedelta(days=366)
@@ -228,63 +229,48 @@ def resolve_feed_link(secret: str, now: datetime) -> FeedLink | None:
 
 @dataclass(frozen=True)
 class FeedEntry:
-    """One shown session, as much as the validators need; rendering loads the rest."""
+    """One shown session and the owner's answer for it; rendering loads the rest."""
 
     session_id: int
-    sequence: int
-    changed_at: datetime
-    board_id: int
-    board_version: int
-    board_updated_at: datetime
+    answer: AttendanceAnswer | None = None
 
 
 def feed_entries(link: FeedLink, now: datetime) -> list[FeedEntry]:
-    """The sessions a feed shows, in time order, from narrow SELECTs (no ORM objects)."""
+    """The sessions a feed shows, in time order, from narrow SELECTs (no ORM objects).
+
+    A specialist's feed keeps the sessions they declined (marked so), and leaves out those
+    on days they are away.
+    """
     start, end = feed_window(now)
     query = (
-        db.select(
-            BoardSession.id,
-            BoardSession.sequence,
-            BoardSession.content_changed_at,
-            BoardSession.created_at,
-            BoardSession.starts_at,
-            BoardSession.board_id,
-            Board.time_zone,
-            Board.version,
-            Board.updated_at,
-        )
+        db.select(BoardSession.id, BoardSession.starts_at, Board.time_zone)
         .join(Board, Board.id == BoardSession.board_id)
         .where(BoardSession.starts_at >= start, BoardSession.starts_at < end)
         .order_by(BoardSession.starts_at, BoardSession.id)
     )
     if link.board_id is not None:
         rows = db.session.execute(query.where(BoardSession.board_id == link.board_id)).all()
-        away: list[tuple[date, date]] = []
-    else:
-        boards = db.select(board_memberships.c.board_id).where(
-            board_memberships.c.specialist_id == link.specialist_id
+        return [FeedEntry(session_id) for session_id, _, _ in rows]
+    rows = db.session.execute(query.where(BoardSession.board_id.in_(owner_board_ids(link)))).all()
+    away = db.session.execute(
+        db.select(TimeOff.starts_on, TimeOff.ends_on).where(
+            TimeOff.specialist_id == link.specialist_id
         )
-        declined = db.select(SessionAttendance.session_id).where(
-            SessionAttendance.specialist_id == link.specialist_id,
-            SessionAttendance.answer == AttendanceAnswer.DECLINED,
-        )
-        rows = db.session.execute(
-            query.where(BoardSession.board_id.in_(boards), BoardSession.id.not_in(declined))
-        ).all()
-        away = db.session.execute(
-            db.select(TimeOff.starts_on, TimeOff.ends_on).where(
-                TimeOff.specialist_id == link.specialist_id
+    ).all()
+    answers = dict(
+        db.session.execute(
+            db.select(SessionAttendance.session_id, SessionAttendance.answer).where(
+                SessionAttendance.specialist_id == link.specialist_id,
+                SessionAttendance.session_id.in_([session_id for session_id, _, _ in rows]),
             )
         ).all()
-    entries = []
-    for session_id, sequence, changed, created, starts_at, board_id, zone, version, updated in rows:
+    )
+    return [
+        FeedEntry(session_id, answers.get(session_id))
+        for session_id, starts_at, zone in rows
         # The session's own calendar day, as session_local_date computes it.
-        if away and is_away(away, local_date(starts_at, zone)):
-            continue
-        entries.append(
-            FeedEntry(session_id, sequence, changed or created, board_id, version, updated)
-        )
-    return entries
+        if not (away and is_away(away, local_date(starts_at, zone)))
+    ]
 
 
 def is_away(time_off: list[tuple[date, date]], day: date) -> bool:
@@ -352,36 +338,55 @@ def load_feed_sessions(entries: list[FeedEntry]) -> list[BoardSession]:
     return [by_id[entry.session_id] for entry in entries if entry.session_id in by_id]
 
 
-def agendas_for(sessions: list[BoardSession]) -> dict[int, list[AgendaItem]]:
-    """Every shown session's agenda in order, in one query.
+def agendas_for(sessions: list[BoardSession]) -> dict[int, list[AgendaEntry]]:
+    """Every shown session's agenda in order, in one narrow query.
 
-    Only the case columns a calendar shows are loaded, with the disease site joined; the
-    case's other relationships stay unloaded (patient data never leaves the database).
+    Only the case columns a calendar shows are read, with the disease site's name; patient
+    data never leaves the database. Plain rows, not ORM objects: a year of agendas is
+    thousands of items.
     """
     if not sessions:
         return {}
-    case = joinedload(AgendaItem.case)
-    items = db.session.scalars(
-        db.select(AgendaItem)
-        .options(
-            case.load_only(
-                Case.reference,
-                Case.site_code,
-                Case.opinion_kind,
-                Case.priority,
-                Case.presenting_physician,
-                Case.question_category,
-            ),
-            case.joinedload(Case.site),
-            case.lazyload("*"),
+    rows = db.session.execute(
+        db.select(
+            AgendaItem.session_id,
+            AgendaItem.position,
+            AgendaItem.minutes,
+            Case.id,
+            Case.reference,
+            DiseaseSite.name,
+            # Stored values as they are: the labels are looked up while rendering.
+            type_coerce(Case.opinion_kind, String),
+            type_coerce(Case.priority, String),
+            Case.presenting_physician,
+            type_coerce(Case.question_category, String),
+            Case.requested_specialist_id,
         )
+        .join(Case, Case.id == AgendaItem.case_id)
+        .join(DiseaseSite, DiseaseSite.code == Case.site_code)
         .where(AgendaItem.session_id.in_([s.id for s in sessions]))
         .order_by(AgendaItem.session_id, AgendaItem.position, AgendaItem.id)
     ).all()
-    result: dict[int, list[AgendaItem]] = {}
-    for item in items:
-        result.setdefault(item.session_id, []).append(item)
+    result: dict[int, list[AgendaEntry]] = {}
+    for session_id, *shown in rows:
+        result.setdefault(session_id, []).append(AgendaEntry(*shown))
     return result
+
+
+def records_checklists(agendas: dict[int, list[AgendaEntry]]) -> dict[int, list[tuple]]:
+    """Each agenda case's records as (kind, received) pairs, in one narrow query."""
+    case_ids = {item.case_id for items in agendas.values() for item in items}
+    if not case_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(RecordItem.case_id, RecordItem.kind, RecordItem.received_on)
+        .where(RecordItem.case_id.in_(case_ids))
+        .order_by(RecordItem.case_id, RecordItem.id)
+    ).all()
+    checklists: dict[int, list[tuple]] = {}
+    for case_id, kind, received_on in rows:
+        checklists.setdefault(case_id, []).append((kind, received_on is not None))
+    return checklists
 
 
 def record_fetch(link: FeedLink, now: datetime) -> None:

@@ -22,6 +22,7 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
 from board.accounts.permissions import EVERYONE, is_staff, require_roles
+from board.agendas.deadlines import cutoff_for
 from board.boards.models import Board
 from board.boards.views import render_board
 from board.common.errors import field_error
@@ -33,7 +34,7 @@ from board.extensions import compress, db
 from board.feeds import services
 from board.feeds.caching import feed_validators as validators
 from board.feeds.caching import rendered_feeds as rendered
-from board.feeds.calendar import FeedHeader, render_calendar
+from board.feeds.calendar import FeedHeader, Personal, render_calendar
 from board.feeds.models import FeedToken
 from board.planning.services import replan
 from board.sessions.models import AttendanceAnswer, BoardSession, SessionAttendance, SessionStatus
@@ -74,6 +75,14 @@ def public_url(endpoint: str, **values) -> str:
     return url_for(endpoint, **values, _external=True)
 
 
+def session_url_maker(endpoint: str, **values) -> Callable[[int], str]:
+    """`public_url(endpoint, session_id=…, **values)` for many sessions, routed once."""
+    marker = 987654321987
+    template = public_url(endpoint, session_id=marker, **values)
+    before, after = template.split(str(marker), 1)
+    return lambda session_id: f"{before}{session_id}{after}"
+
+
 def public_base() -> str:
     """The scheme and host that links in a body are built with (bodies differ by it)."""
     return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
@@ -91,6 +100,7 @@ def feed_header(token) -> FeedHeader:
         uid=f"board-{token.board_id}-feed@{domain}",
         name=token.board.name,
         description=f"Every session of the {token.board.name}, with its agenda.",
+        color="teal",
     )
 
 
@@ -178,26 +188,42 @@ def render_checked(link: services.FeedLink, secret: str, now, key, attempts: int
 
 
 def render_feed(link: services.FeedLink, secret: str, entries, now) -> bytes:
-    """Render the feed; attendance links only on a personal feed."""
+    """Render the feed; answers, reminders and attendance links only on a personal feed."""
     token = db.session.get(FeedToken, link.token_id)
     sessions = services.load_feed_sessions(entries)
-    attendance = None
+    personal = None
     if link.specialist_id is not None:
         # Day granularity, like the window: the bytes change only when the marker does.
         start_of_today = services.feed_window(now)[0] + services.WINDOW_BACK
+        attendance_url = session_url_maker("feeds.attendance", secret=secret)
 
         def attendance(session: BoardSession) -> str | None:
             if session.starts_at < start_of_today or session.status in CLOSED_STATUSES:
                 return None
-            return public_url("feeds.attendance", secret=secret, session_id=session.id)
+            return attendance_url(session.id)
 
+    agendas = services.agendas_for(sessions)
+    if link.specialist_id is not None:
+        specialist = token.specialist
+        personal = Personal(
+            answers={entry.session_id: entry.answer for entry in entries if entry.answer},
+            reminder_minutes=specialist.reminder_minutes,
+            attendance_url=attendance,
+            specialist_id=specialist.id,
+            presenter_name=specialist.name,
+            specialty_code=specialist.specialty_code,
+            records=services.records_checklists(agendas),
+            records_due=cutoff_for,
+        )
+
+    agenda_url = session_url_maker("agendas.session_agenda")
     return render_calendar(
         feed_header(token),
         sessions,
-        services.agendas_for(sessions),
+        agendas,
         current_app.config["BOARD_DOMAIN"],
-        agenda_url=lambda s: public_url("agendas.session_agenda", session_id=s.id),
-        attendance_url=attendance,
+        agenda_url=lambda session: agenda_url(session.id),
+        personal=personal,
     )
 
 

@@ -12,6 +12,10 @@ class SpecialistIn(Schema):
     sites = fields.List(fields.String(), load_default=list)
     boards = fields.List(fields.Integer(validate=validate_row_id), load_default=list)
     active = fields.Boolean(load_default=True)
+    # Minutes before each session that their calendar feed reminds them; None: no reminder.
+    reminder_minutes = fields.Integer(
+        allow_none=True, load_default=30, validate=validate.Range(min=1, max=7 * 24 * 60)
+    )
 
 
 class TimeOffIn(Schema):
@@ -42,6 +46,7 @@ class SpecialistOut(Schema):
     sites = fields.List(fields.String(), attribute="site_codes")
     boards = fields.List(fields.Integer(), attribute="board_ids")
     active = fields.Boolean()
+    reminder_minutes = fields.Integer(allow_none=True)
     time_off = fields.List(fields.Nested(TimeOffOut))
     version = fields.Integer()
 

@@ -62,7 +62,7 @@ def apply_specialist_changes(specialist: Specialist, data: dict) -> None:
     )
     if errors:
         raise ValidationFailed(errors)
-    for name in ("name", "email", "active"):
+    for name in ("name", "email", "active", "reminder_minutes"):
         if name in data:
             setattr(specialist, name, data[name])
     if "specialty" in data:

@@ -54,6 +54,7 @@ def stored_values(specialist: Specialist) -> dict:
         "sites": specialist.site_codes,
         "boards": [str(board_id) for board_id in specialist.board_ids],
         "active": specialist.active,
+        "reminder_minutes": specialist.reminder_minutes,
         "version": specialist.version,
     }
 

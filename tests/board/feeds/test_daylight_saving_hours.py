@@ -1,5 +1,6 @@
 """Sessions around the fall-back and spring-forward hours of three zones: every parser that
-did not write the feed reads the instant the database holds."""
+did not write the feed (vobject, Home Assistant's ical, icalendar, recurring-ical-events,
+Mozilla's ical.js under Node, libical) reads the instant the database holds."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from ical.calendar_stream import IcsCalendarStream
 from board.boards.models import Board
 from board.feeds.calendar import FeedHeader, render_calendar
 from board.sessions.models import BoardSession, SessionStatus
+from tests.calendar_readers import instants_by_icaljs, instants_by_libical
 
 ZONES = ["America/New_York", "Europe/Paris", "Australia/Sydney"]
 
@@ -101,7 +103,15 @@ def by_recurring_ical_events(body: bytes) -> dict:
     }
 
 
-PARSERS = [by_vobject, by_ical, by_icalendar, by_recurring_ical_events]
+def by_icaljs(body: bytes) -> dict:
+    return {session_id(uid): instants for uid, instants in instants_by_icaljs(body).items()}
+
+
+def by_libical(body: bytes) -> dict:
+    return {session_id(uid): instants for uid, instants in instants_by_libical(body).items()}
+
+
+PARSERS = [by_vobject, by_ical, by_icalendar, by_recurring_ical_events, by_icaljs, by_libical]
 
 
 @pytest.mark.parametrize("parser", PARSERS, ids=lambda parser: parser.__name__)

@@ -1,6 +1,7 @@
-"""Feed content, checked byte by byte and by three parsers that did not write it:
-vobject (with validation, and its own reading of our VTIMEZONE), `ical` (the strict parser
-Home Assistant uses) and recurring-ical-events."""
+"""Feed content, checked byte by byte and by parsers that did not write it: vobject (with
+validation, and its own reading of our VTIMEZONE), `ical` (the strict parser Home Assistant
+uses), recurring-ical-events, Mozilla's ical.js (Thunderbird's, under Node) and libical
+(Evolution's)."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,8 @@ import icalendar
 import recurring_ical_events
 import vobject
 from ical.calendar_stream import IcsCalendarStream
+
+from tests.calendar_readers import instants_by_icaljs, instants_by_libical, read_with_icaljs
 
 
 def unfold(body: bytes) -> str:
@@ -59,7 +62,7 @@ def test_one_event_per_expected_session(app, client, feed_center, stored_session
         for sid, s in sessions.items()
         if now - timedelta(days=31) < s.starts_at < now + timedelta(days=365)
     }
-    expected = in_window - {feed_center["away"], feed_center["declined"]}
+    expected = in_window - {feed_center["away"]}  # declined sessions stay, marked declined
     assert shown == expected
     assert "RRULE" not in text.split("END:VTIMEZONE")[-1]  # no recurring events
 
@@ -99,11 +102,32 @@ def test_three_parsers_agree_with_the_database(app, client, feed_center, stored_
         )
         for event in expanded
     }
+    by_icaljs = {
+        int(uid.split("-")[1].split("@")[0]): instants
+        for uid, instants in instants_by_icaljs(body).items()
+    }
+    by_libical = {
+        int(uid.split("-")[1].split("@")[0]): instants
+        for uid, instants in instants_by_libical(body).items()
+    }
     assert by_vobject.keys() == by_ical.keys() == by_recurring.keys()
+    assert by_vobject.keys() == by_icaljs.keys() == by_libical.keys()
     assert len(by_vobject) > 40
     for session_id, instants in by_vobject.items():
         truth = (sessions[session_id].starts_at, sessions[session_id].ends_at)
         assert instants == truth == by_ical[session_id] == by_recurring[session_id]
+        assert by_icaljs[session_id] == by_libical[session_id] == truth
+
+
+def test_icaljs_reads_names_summaries_and_reminders(client, feed_center):
+    read = read_with_icaljs(client.get(feed_center["specialist_url"]).data)
+    assert read["name"].startswith("Tumor boards · ")
+    events = {event["uid"].split("@")[0]: event for event in read["events"]}
+    first = events[f"session-{feed_center['first']}"]
+    assert first["summary"] == "Sarcoma & Skin Tumor Board — Ärzte"
+    assert first["alarms"] == ["-PT30M"]
+    assert events[f"session-{feed_center['declined']}"]["summary"].startswith("Declined: ")
+    assert events[f"session-{feed_center['declined']}"]["alarms"] == []
 
 
 def test_vtimezone_uses_yearly_rules_and_matches_zoneinfo(client, feed_center):
@@ -143,7 +167,7 @@ def test_description_lists_the_agenda_without_patient_data(app, client, feed_cen
         assert "Breast · board · routine · 5 min · presented by Dr. Presenter · staging" in line
     assert "/sessions/" in description and "/agenda" in description
     assert "/attendance" in description
-    assert str(first["LOCATION"]) == "Room 4, Cancer Center"
+    assert str(first["LOCATION"]) == "Room 4, Cancer Center · https://video.example.org/sarcoma"
     assert "https://video.example.org/sarcoma" in description
     text = unfold(body) + body.decode()
     for name, mrn, born, diagnosis in feed_center["patients"]:
@@ -165,7 +189,9 @@ def test_only_upcoming_sessions_offer_an_attendance_link(client, feed_center):
         upcoming = event["DTSTART"].dt > now + timedelta(days=1)
         cancelled = str(event["STATUS"]) == "CANCELLED"
         past = event["DTEND"].dt < now - timedelta(days=1)
+        answered = str(event["SUMMARY"]).startswith("Declined")
+        offer = "Change your answer:" if answered else "Confirm or decline:"
         if upcoming and not cancelled:
-            assert "Confirm or decline:" in description
+            assert offer in description
         if past or cancelled:
-            assert "Confirm or decline:" not in description
+            assert "/attendance" not in description

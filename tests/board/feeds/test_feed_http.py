@@ -57,7 +57,7 @@ def test_visible_change_bumps_sequence_and_keeps_uid(app, client, api, feed_cent
     after = feed_event(after_body, session_id)
     assert after["UID"] == before["UID"]
     assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
-    assert str(after["LOCATION"]) == "Room 9"
+    assert str(after["LOCATION"]) == "Room 9 · https://video.example.org/sarcoma"
     assert after["DTSTAMP"].dt == after["LAST-MODIFIED"].dt
     assert after["LAST-MODIFIED"].dt >= before["LAST-MODIFIED"].dt  # second resolution
     # other events are untouched
@@ -259,10 +259,16 @@ def test_attendance_page_get_shows_post_answers(app, client, api, feed_center):
         assert answer.answer == AttendanceAnswer.DECLINED
         runs = db.session.scalars(db.select(ScheduleRun.trigger)).all()
         assert "attendance declined" in runs
-    after = client.get(feed_center["specialist_url"]).data
-    assert f"session-{feed_center['second']}@".encode() not in after
-    board_feed = client.get(feed_center["board_url"]).data
-    assert f"session-{feed_center['second']}@".encode() in board_feed
+    # The declined session stays in the specialist's feed, marked and not busy.
+    declined_event = feed_event(
+        client.get(feed_center["specialist_url"]).data, feed_center["second"]
+    )
+    assert str(declined_event["SUMMARY"]).startswith("Declined: ")
+    assert str(declined_event["TRANSP"]) == "TRANSPARENT"
+    assert "You declined this session" in str(declined_event["DESCRIPTION"])
+    assert not declined_event.walk("VALARM")
+    board_event = feed_event(client.get(feed_center["board_url"]).data, feed_center["second"])
+    assert not str(board_event["SUMMARY"]).startswith("Declined")
 
 
 def test_attendance_for_another_boards_session_is_404(app, client, feed_center):
