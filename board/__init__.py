@@ -3,7 +3,7 @@
 from flask import Flask
 
 import board.models  # noqa: F401 - registers every table before queries or migrations
-from board import accounts, api, cli, database, errors, logs, pages, security
+from board import accounts, api, audit, cli, database, errors, logs, pages, security
 from board.config import load_config
 
 
@@ -15,6 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
     database.register_database(app)
     security.register_security(app)
     accounts.register_accounts(app)
+    audit.register_audit(app)
     api.register_api(app)
     pages.register_pages(app)
     errors.register_error_pages(app)
