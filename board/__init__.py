@@ -4,7 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import board.models  # noqa: F401 - registers every table before queries or migrations
-from board import accounts, api, cli, database, errors, limits, logs, pages, security
+from board import accounts, api, audit, cli, database, errors, limits, logs, pages, security
 from board.config import load_config
 
 
@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     limits.register_limits(app)
     security.register_security(app)
     accounts.register_accounts(app)
+    audit.register_audit(app)
     api.register_api(app)
     pages.register_pages(app)
     errors.register_error_pages(app)

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields
 
 from board.accounts.api import blueprint as tokens
 from board.accounts.api import users_blueprint as users
+from board.audit.api import blueprint as audit
 from board.boards.api import blueprint as boards
 from board.cases.api import blueprint as cases
 from board.feeds.api import blueprint as feeds
@@ -39,6 +40,7 @@ def register_api(app: Flask) -> None:
     """Bind the API and register one blueprint per domain."""
     api.init_app(app)
     for blueprint in (
+        audit,
         boards,
         cases,
         feeds,

@@ -22,6 +22,7 @@ from board.accounts.services import (
     get_user_by_email,
     revoke_api_token,
 )
+from board.audit.services import count_events, verify_chain
 from board.common.errors import ValidationFailed
 from board.database import back_up_database, restore_database
 from board.demo.seed import DEMO_LOGINS, database_is_empty, seed_demo
@@ -88,6 +89,18 @@ def revoke_token_command(prefix: str) -> None:
         revoke_api_token(token.id)
     db.session.commit()
     click.echo(f"Revoked {len(tokens)} token(s).")
+
+
+@board_cli.command("audit-verify")
+def audit_verify_command() -> None:
+    """Check the audit trail's chain: report every edited, inserted or deleted row."""
+    problems = verify_chain()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo(f"Audit trail is NOT intact: {len(problems)} problem(s).", err=True)
+        sys.exit(1)
+    click.echo(f"Audit trail intact: {count_events()} rows.")
 
 
 @board_cli.command("seed-demo")

@@ -56,7 +56,8 @@ def write_after_response() -> Iterator[None]:
     commit would be rolled back at teardown anyway, so it is rolled back now to free SQLite's
     lock; the write then runs in a fresh transaction that takes the write lock up front.
     """
-    db.session.rollback()
+    if db.session().in_transaction():
+        db.session.rollback()
     token = _read_only.set(False)
     try:
         yield

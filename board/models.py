@@ -1,7 +1,8 @@
 """Import every model so the metadata (and Alembic) sees all tables."""
 
-from board.accounts.models import ApiToken, User
+from board.accounts.models import ApiToken, LoginAttempt, LoginSession, User
 from board.agendas.models import AgendaItem
+from board.audit.models import AuditEvent
 from board.boards.models import Board
 from board.cases.models import Case, RecordItem, StatusChange
 from board.feeds.models import FeedToken
@@ -16,6 +17,7 @@ from board.vocabulary.models import DiseaseSite, Specialty
 __all__ = [
     "AgendaItem",
     "ApiToken",
+    "AuditEvent",
     "Board",
     "BoardSession",
     "Case",
@@ -23,6 +25,8 @@ __all__ = [
     "DiseaseSite",
     "FeedToken",
     "JobFiring",
+    "LoginAttempt",
+    "LoginSession",
     "MeetingFinish",
     "MeetingOutcome",
     "Notification",

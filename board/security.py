@@ -1,15 +1,37 @@
-"""CSRF on every cookie-authenticated write, and defensive response headers."""
+"""CSRF on every cookie-authenticated write, and the security headers of every response."""
+
+import base64
+import hashlib
+import re
 
 from flask import Flask, request
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from board.database import SAFE_METHODS
 from board.extensions import csrf
+
+# No inline script or style anywhere: the pages' code lives in board/static.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# Assets may be cached; everything else may carry patient data and is never stored.
+CACHEABLE_ENDPOINTS = frozenset({"static", "pages.vendor_asset"})
+# flask-smorest's Swagger UI page has one inline script (no patient data, no user input):
+# it is allowed by its hash alone, and Swagger UI's own inline styles on that page only.
+API_DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"
+INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 
 
 def register_security(app: Flask) -> None:
     """Check CSRF for browser writes; bearer-token calls carry no ambient credentials."""
     csrf.init_app(app)
+    if proxies := int(app.config["TRUSTED_PROXY_COUNT"]):
+        # Behind a TLS-terminating proxy: the client's address (login throttling, the
+        # audit trail) and the https scheme (HSTS, Secure cookies) come from its headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     @app.before_request
     def check_csrf() -> None:
@@ -25,7 +47,30 @@ def register_security(app: Flask) -> None:
 
     @app.after_request
     def set_security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Content-Security-Policy", content_security_policy(response))
+        if request.is_secure:
+            headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains",
+            )
+        if request.endpoint not in CACHEABLE_ENDPOINTS:
+            # Calendar feeds keep their own "private, no-cache" for conditional requests.
+            headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def content_security_policy(response) -> str:
+    """The policy for this response: the strict one, except on the API's documentation."""
+    if request.endpoint != API_DOCS_ENDPOINT or response.direct_passthrough:
+        return CONTENT_SECURITY_POLICY
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+        for script in INLINE_SCRIPT.findall(response.get_data())
+    )
+    return CONTENT_SECURITY_POLICY.replace(
+        "script-src 'self'", f"script-src 'self' {hashes}"
+    ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
