@@ -3,7 +3,7 @@
 import re
 from itertools import accumulate
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_smorest import abort
 
 # Brackets inside string literals do not nest: drop the strings before counting.
@@ -33,6 +33,7 @@ def register_limits(app: Flask) -> None:
             return
         limit = app.config["MAX_JSON_DEPTH"]
         if json_depth(request.get_data(cache=True)) > limit:
+            g.body_refused = True  # nothing after this (the audit included) may parse it
             abort(
                 400,
                 code="json_too_deep",

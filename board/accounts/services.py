@@ -54,6 +54,9 @@ def create_user(
     return user
 
 
+ZXCVBN_MAX_LENGTH = 72
+
+
 def check_password_policy(password: str, user_inputs: tuple[str, ...] = ()) -> list[str]:
     """What is wrong with a new password: too short, or common and easy to guess."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
@@ -66,7 +69,10 @@ def check_password_policy(password: str, user_inputs: tuple[str, ...] = ()) -> l
         for part in user_inputs
         for piece in (part, *part.split("@"), *re.split(r"[\W_]+", part))
     ]
-    verdict = zxcvbn(password[:100], user_inputs=[word for word in words if len(word) > 2])
+    # zxcvbn refuses more than 72 characters; a longer passphrase is judged by its start.
+    verdict = zxcvbn(
+        password[:ZXCVBN_MAX_LENGTH], user_inputs=[word for word in words if len(word) > 2]
+    )
     if verdict["score"] < current_app.config["PASSWORD_MIN_SCORE"]:
         warning = verdict["feedback"].get("warning") or "This password is too easy to guess."
         return [warning.rstrip(".") + ". Try a longer phrase of unrelated words."]

@@ -23,6 +23,20 @@ from board.specialists.services import list_specialists
 OPEN_SESSION_STATUSES = (SessionStatus.PLANNED, SessionStatus.PUBLISHED)
 
 
+# The one definition of "unplaced": triaged, still to be discussed, on no open agenda.
+UNPLACED_STATUSES = (CaseStatus.AWAITING_RECORDS, CaseStatus.READY)
+
+
+def is_unplaced():
+    """The SQL condition for an unplaced case (dashboard counts and lists alike)."""
+    placed = (
+        db.select(AgendaItem.case_id)
+        .join(BoardSession, AgendaItem.session_id == BoardSession.id)
+        .where(BoardSession.status.in_(OPEN_SESSION_STATUSES))
+    )
+    return Case.status.in_(UNPLACED_STATUSES) & Case.id.not_in(placed)
+
+
 def list_agenda(session: BoardSession) -> list[AgendaItem]:
     """A session's agenda in order."""
     return list(

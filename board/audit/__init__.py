@@ -5,6 +5,7 @@ import re
 
 from flask import Flask, g, request
 from flask_login import current_user, user_unauthorized
+from werkzeug.exceptions import HTTPException
 
 from board.audit import views
 from board.audit.services import append_events
@@ -144,12 +145,30 @@ def actor() -> dict:
     return {"actor_user_id": current_user.id, "actor": name}
 
 
+def submitted_field(name: str) -> str:
+    """A field of the submitted form or JSON object, as text; "" when there is none.
+
+    The audit runs after every request, refused ones included: a body over the size limit
+    cannot be read again, and any JSON value (not only an object) may have been sent.
+    """
+    if g.get("body_refused"):
+        return ""
+    try:
+        value = request.form.get(name, "")
+        body = request.get_json(silent=True) if not value else None
+    except HTTPException:
+        return ""
+    if not value and isinstance(body, dict):
+        value = body.get(name, "")
+    return str(value or "")
+
+
 def case_of(response) -> int | None:
     """The case a request was about: in its URL, its form, or where a new one was created."""
     if (case_id := (request.view_args or {}).get("case_id")) is not None:
         return int(case_id)
     if request.method not in SAFE_METHODS:
-        value = request.form.get("case_id", "")
+        value = submitted_field("case_id")
         if value.isdigit() and int(value) <= MAX_ROW_ID:  # a hand-edited form may overflow
             return int(value)
         if (location := response.headers.get("Location")) and (
@@ -162,9 +181,7 @@ def case_of(response) -> int | None:
 def target_of(endpoint: str) -> str:
     """What else the request named by id, e.g. `user:12`; the typed email for a login."""
     if endpoint in ("accounts.login", "accounts.user_unlock", "users_api.unlock_login"):
-        email = request.form.get("email", "") or (request.get_json(silent=True) or {}).get(
-            "email", ""
-        )
+        email = submitted_field("email")
         return f"email:{str(email).strip().lower()}" if email else ""
     for name in TARGET_ARGUMENTS:
         if (value := (request.view_args or {}).get(name)) is not None:

@@ -25,6 +25,7 @@ def list_events():
 
 @blueprint.route("/export.csv", methods=["GET"])
 @require_roles(Role.ADMIN)
+@blueprint.response(200, content_type="text/csv")
 def export_events():
     """Every matching row as CSV; the export is itself audited."""
     filters = filters_from(request.args, by_patient=False)

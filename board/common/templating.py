@@ -3,7 +3,7 @@
 from flask import Flask
 
 from board.common.enums import label_of
-from board.common.time import board_time
+from board.common.time import board_time, zoned_time
 
 
 def enum_options(members) -> list[tuple[str, str]]:
@@ -19,6 +19,7 @@ def pairs(rows, key: str, label: str) -> list[tuple]:
 def register_template_filters(app: Flask) -> None:
     """Make the filters available to every template."""
     app.add_template_filter(board_time)
+    app.add_template_filter(zoned_time)
     app.add_template_filter(enum_options)
     app.add_template_filter(pairs)
     app.add_template_filter(label_of, "label")

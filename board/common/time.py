@@ -36,3 +36,8 @@ def start_of_utc_day(instant: datetime) -> datetime:
 def board_time(instant: datetime, time_zone: str, pattern: str = "%a %d %b %Y %H:%M") -> str:
     """Show a UTC instant in a board's own time zone."""
     return instant.astimezone(ZoneInfo(time_zone)).strftime(pattern)
+
+
+def zoned_time(instant: datetime, time_zone: str) -> str:
+    """A UTC instant in a board's zone, with the zone named ("… 07:00 America/New_York")."""
+    return f"{board_time(instant, time_zone)} {time_zone}"

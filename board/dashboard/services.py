@@ -1,24 +1,24 @@
 """What the dashboard shows: sessions with capacity and quorum, the queue, records to chase."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from board.agendas.deadlines import cutoff_for
 from board.agendas.models import AgendaItem
-from board.agendas.services import OPEN_SESSION_STATUSES, quorum_status
+from board.agendas.services import OPEN_SESSION_STATUSES, is_unplaced, quorum_status
 from board.boards.services import list_boards
 from board.cases.models import Case, CaseStatus, InsurerNotice, RecordItem
 from board.cases.services import OPEN_STATUSES
-from board.common.time import local_date, today, utcnow
+from board.common.enums import label_of
+from board.common.time import local_date, utcnow
 from board.extensions import db
 from board.planning.models import CasePlacementNote
+from board.planning.services import last_status_reason
 from board.sessions.models import BoardSession
 from board.sessions.services import configured_holidays, list_sessions
 from scheduling import records_cutoff
 
 SESSIONS_PER_BOARD = 3
-# A record still missing this long after it was asked for needs chasing (case on no agenda).
-OVERDUE_AFTER = timedelta(days=5)
 # On an agenda, a record needs chasing from this many business days before the cutoff.
 CUTOFF_WARNING_BUSINESS_DAYS = 2
 
@@ -57,23 +57,23 @@ def upcoming_by_board() -> list[tuple]:
     return rows
 
 
-def unplaced_queue(limit: int = 50) -> list[tuple]:
-    """Ready cases on no open agenda, with the engine's latest word on each."""
-    placed = (
-        db.select(AgendaItem.case_id)
-        .join(BoardSession, AgendaItem.session_id == BoardSession.id)
-        .where(BoardSession.status.in_(OPEN_SESSION_STATUSES))
-    )
+def unplaced_queue() -> list[tuple]:
+    """Unplaced cases (the app's one definition), each with why it is not on an agenda."""
     rows = db.session.execute(
         db.select(Case, CasePlacementNote.reason)
         .outerjoin(CasePlacementNote, CasePlacementNote.case_id == Case.id)
-        .where(Case.status == CaseStatus.READY, Case.id.not_in(placed))
+        .where(is_unplaced())
         .order_by(Case.decision_due_on, Case.id)
-        .limit(limit)
     ).all()
-    return [
-        (case, reason or "The scheduler has not considered this case yet.") for case, reason in rows
-    ]
+    return [(case, reason or why_unplaced(case)) for case, reason in rows]
+
+
+def why_unplaced(case: Case) -> str:
+    """A reason for an unplaced case the scheduler has not explained yet."""
+    if case.status == CaseStatus.AWAITING_RECORDS:
+        missing = ", ".join(label_of(kind) for kind in case.missing_record_kinds)
+        return f"Waiting for records: {missing}." if missing else "Waiting for the insurer notice."
+    return last_status_reason(case) or "The scheduler has not considered this case yet."
 
 
 @dataclass(frozen=True)
@@ -92,55 +92,38 @@ def cutoff_is_near(session: BoardSession, cutoff: date, now: datetime) -> bool:
     return local_today >= records_cutoff(cutoff, CUTOFF_WARNING_BUSINESS_DAYS, days_off)
 
 
-def overdue_records(limit: int = 50) -> list[OverdueRecord]:
-    """Missing records of open cases: by the real cutoff on an agenda, else asked for long ago."""
+def overdue_records() -> list[OverdueRecord]:
+    """Records that will miss the cutoff of the session their case is on (passed or near)."""
     now = utcnow()
-    missing = (RecordItem.received_on.is_(None), Case.status.in_(OPEN_STATUSES))
     on_agenda = db.session.execute(
         db.select(RecordItem, BoardSession)
         .join(Case, RecordItem.case_id == Case.id)
         .join(AgendaItem, AgendaItem.case_id == Case.id)
         .join(BoardSession, AgendaItem.session_id == BoardSession.id)
-        .where(*missing, BoardSession.status.in_(OPEN_SESSION_STATUSES))
+        .where(
+            RecordItem.received_on.is_(None),
+            Case.status.in_(OPEN_STATUSES),
+            BoardSession.status.in_(OPEN_SESSION_STATUSES),
+        )
         .order_by(BoardSession.starts_at, RecordItem.id)
     ).all()
     cutoffs: dict[int, tuple[date, bool]] = {}
+    seen: set[int] = set()
     rows = []
     for record, session in on_agenda:
-        if any(row.record.id == record.id for row in rows):
+        if record.id in seen:
             continue  # a case on two agendas: its earlier session's cutoff is what counts
+        seen.add(record.id)
         if session.id not in cutoffs:
             cutoff = cutoff_for(session)
             cutoffs[session.id] = (cutoff, cutoff_is_near(session, cutoff, now))
         cutoff, near = cutoffs[session.id]
         if near:
             rows.append(OverdueRecord(record, cutoff, session))
-    placed = (
-        db.select(AgendaItem.case_id)
-        .join(BoardSession, AgendaItem.session_id == BoardSession.id)
-        .where(BoardSession.status.in_(OPEN_SESSION_STATUSES))
-    )
-    asked_before = today() - OVERDUE_AFTER
-    rows += [
-        OverdueRecord(record)
-        for record in db.session.scalars(
-            db.select(RecordItem)
-            .join(Case, RecordItem.case_id == Case.id)
-            .where(
-                *missing,
-                Case.id.not_in(placed),
-                (RecordItem.requested_on <= asked_before)
-                | (Case.decision_due_on <= today() + OVERDUE_AFTER),
-            )
-            .order_by(Case.decision_due_on, RecordItem.id)
-            .limit(limit)
-        )
-    ]
-    rows.sort(key=lambda row: (row.cutoff or row.record.case.decision_due_on, row.record.id))
-    return rows[:limit]
+    return rows
 
 
-def pending_notices(limit: int = 50) -> list[Case]:
+def pending_notices() -> list[Case]:
     """Open cases whose insurer notice is required but not approved yet."""
     return list(
         db.session.scalars(
@@ -150,6 +133,5 @@ def pending_notices(limit: int = 50) -> list[Case]:
                 Case.insurer_notice.in_((InsurerNotice.REQUIRED_NOT_SENT, InsurerNotice.SENT)),
             )
             .order_by(Case.decision_due_on, Case.id)
-            .limit(limit)
         )
     )

@@ -15,6 +15,7 @@ from board.dashboard.services import (
     upcoming_by_board,
 )
 from board.extensions import db
+from board.planning.lateness import list_late_cases
 from board.planning.services import list_runs
 from board.sessions.services import expected_attendees, list_sessions
 from board.specialists.models import Specialist
@@ -37,6 +38,7 @@ def home():
         counts=counts,
         boards=upcoming_by_board(),
         queue=unplaced_queue(),
+        late=list_late_cases(),
         overdue=overdue_records(),
         notices=pending_notices(),
         last_run=runs[0] if runs else None,

@@ -46,21 +46,8 @@ class Snapshot:
 def build_engine_input(now: datetime) -> tuple[list[SessionSlot], list[CaseDemand], Snapshot]:
     """Translate upcoming sessions and schedulable cases into the engine's frozen inputs."""
     snapshot = Snapshot()
-    horizon = now + timedelta(weeks=current_app.config["SESSION_HORIZON_WEEKS"] + 1)
-    sessions = db.session.scalars(
-        db.select(BoardSession)
-        .where(
-            BoardSession.starts_at > now,
-            BoardSession.starts_at < horizon,
-            BoardSession.status.in_(
-                (SessionStatus.PLANNED, SessionStatus.PUBLISHED, SessionStatus.CANCELLED)
-            ),
-        )
-        .order_by(BoardSession.starts_at, BoardSession.id)
-    ).all()
-    members = members_by_board()
-    declined = declined_by_session([s.id for s in sessions])
-    slots = [session_slot(s, members, declined) for s in sessions]
+    sessions = list_upcoming_sessions(now)
+    slots = session_slots(sessions)
     snapshot.session_ids = {s.id for s in sessions}
 
     cases = db.session.scalars(
@@ -81,6 +68,31 @@ def build_engine_input(now: datetime) -> tuple[list[SessionSlot], list[CaseDeman
             snapshot.item_versions[case.id] = (item.id, item.version)
         demands.append(case_demand(case, item, minutes))
     return slots, demands, snapshot
+
+
+def list_upcoming_sessions(now: datetime) -> list[BoardSession]:
+    """Sessions the engine may use: from now to just past the generation horizon."""
+    horizon = now + timedelta(weeks=current_app.config["SESSION_HORIZON_WEEKS"] + 1)
+    return list(
+        db.session.scalars(
+            db.select(BoardSession)
+            .where(
+                BoardSession.starts_at > now,
+                BoardSession.starts_at < horizon,
+                BoardSession.status.in_(
+                    (SessionStatus.PLANNED, SessionStatus.PUBLISHED, SessionStatus.CANCELLED)
+                ),
+            )
+            .order_by(BoardSession.starts_at, BoardSession.id)
+        )
+    )
+
+
+def session_slots(sessions: list[BoardSession]) -> list[SessionSlot]:
+    """The engine's view of sessions: capacity and who can attend, by specialty."""
+    members = members_by_board()
+    declined = declined_by_session([s.id for s in sessions])
+    return [session_slot(s, members, declined) for s in sessions]
 
 
 def members_by_board() -> dict[int, list[Specialist]]:

@@ -16,6 +16,12 @@ class RunChange(Schema):
     from_session_id = fields.Integer(allow_none=True)
     to_session_id = fields.Integer(allow_none=True)
     reason = fields.String()
+    on_time = fields.Boolean(metadata={"description": "discussed by its decision date"})
+    days_late = fields.Integer(allow_none=True, metadata={"description": "0 when on time"})
+    late_causes = fields.List(
+        fields.String(), metadata={"description": "quorum, capacity, records, insurer notice"}
+    )
+    timeliness = fields.String(metadata={"description": "on time, or late by how much and why"})
 
 
 class RunOut(Schema):
@@ -47,12 +53,20 @@ class PlacedSessionOut(Schema):
     id = fields.Integer()
     board_id = fields.Integer()
     board_name = fields.String()
+    time_zone = fields.String(metadata={"description": "the board's zone, for showing times"})
     starts_at = fields.AwareDateTime()
     status = fields.String()
     position = fields.Integer()
     minutes = fields.Integer()
     pinned = fields.Boolean()
     placed_by = fields.String()
+
+
+class PlacementAction(Schema):
+    kind = fields.String(metadata={"description": "other_board, capacity or ad_hoc"})
+    text = fields.String()
+    session_id = fields.Integer(allow_none=True)
+    board_id = fields.Integer(allow_none=True)
 
 
 class PlacementOut(Schema):
@@ -63,3 +77,13 @@ class PlacementOut(Schema):
     reason = fields.String()
     decided_at = fields.AwareDateTime(allow_none=True)
     run_id = fields.Integer(allow_none=True)
+    on_time = fields.Boolean(metadata={"description": "discussed (or placed) by its decision date"})
+    at_risk = fields.Boolean(metadata={"description": "on time, but with one chance left"})
+    days_late = fields.Integer(
+        allow_none=True, metadata={"description": "0 when on time; null when no session can"}
+    )
+    late_causes = fields.List(
+        fields.String(), metadata={"description": "quorum, capacity, records, insurer notice"}
+    )
+    timeliness = fields.String(metadata={"description": "on time, or late by how much and why"})
+    actions = fields.List(fields.Nested(PlacementAction))

@@ -15,10 +15,20 @@ from board.agendas.services import (
 from board.cases.models import Case, CaseStatus
 from board.common.time import utcnow
 from board.extensions import db
+from board.notifications.services import notify_coordinators
 from board.planning.engine_input import SCHEDULABLE, Snapshot, build_engine_input, engine_policy
+from board.planning.lateness import (
+    CAUSE_LABELS,
+    assess_case_lateness,
+    fix_actions,
+    lateness_fields,
+    read_lateness_context,
+)
 from board.planning.models import CasePlacementNote, RunOutcome, ScheduleRun
 from board.sessions.models import BoardSession
-from scheduling import Plan, plan_schedule
+from board.sessions.services import configured_holidays
+from scheduling import CaseDemand, Plan, Policy, SessionSlot, plan_schedule
+from scheduling.lateness import assess_lateness, session_day, used_minutes_by_session
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +47,12 @@ def run_assignment(
     db.session.commit()
     try:
         sessions, cases, snapshot = build_engine_input(now)
-        plan = plan_schedule(sessions, cases, engine_policy(), now=now)
+        policy = engine_policy()
+        plan = plan_schedule(sessions, cases, policy, now=now)
         changes = apply_plan(plan, snapshot, run, dry_run)
+        add_timeliness(changes, plan, sessions, cases, policy, now)
+        if not dry_run:
+            notify_late_changes(changes)
     except Exception as error:
         db.session.rollback()
         run = db.session.get(ScheduleRun, run.id)
@@ -51,6 +65,54 @@ def run_assignment(
     record_plan(run, plan, cases, changes, dry_run)
     db.session.commit()
     return run
+
+
+def add_timeliness(
+    changes: list[dict],
+    plan: Plan,
+    sessions: list[SessionSlot],
+    cases: list[CaseDemand],
+    policy: Policy,
+    now: datetime,
+) -> None:
+    """Give every change its on_time verdict and, when late, by how many days and why."""
+    slots = {slot.id: slot for slot in sessions}
+    demands = {demand.id: demand for demand in cases}
+    used = used_minutes_by_session(plan.placements, {d.id: d.minutes for d in cases})
+    holidays = configured_holidays(now.year - 1, now.year, now.year + 1)
+    for change in changes:
+        demand = demands[change["case_id"]]
+        target = slots.get(change["to_session_id"]) if change["to_session_id"] else None
+        own = dict(used)
+        if target is not None:
+            own[target.id] -= demand.minutes
+        verdict = assess_lateness(demand, target, sessions, own, policy, now.date(), holidays)
+        change["on_time"] = verdict.on_time
+        change["days_late"] = verdict.days_late if not verdict.on_time else 0
+        change["late_causes"] = [CAUSE_LABELS[cause] for cause in verdict.causes]
+        change["timeliness"] = verdict.reason
+        if target is not None and change["action"] in ("placed", "moved"):
+            day = session_day(target)
+            where = f"{target.board_name} on {day:%a} {day.day} {day:%b}"
+            verb = "Placed on" if change["action"] == "placed" else "Moved to"
+            change["reason"] = f"{verb} {where}. {verdict.reason}"
+        elif not change["reason"]:
+            change["reason"] = verdict.reason
+
+
+def notify_late_changes(changes: list[dict]) -> None:
+    """Tell the coordinators about every case a run left late, with the reason."""
+    for change in changes:
+        if change.get("on_time", True) or change["action"] == "skipped":
+            continue
+        target = change["to_session_id"]
+        notify_coordinators(
+            "case_late",
+            f"{change['reference']} will miss its decision date",
+            f"{change['reference']}: {change['timeliness']} Open the case page for the actions "
+            "that could fix it (another board's session, more capacity, an ad-hoc session).",
+            dedup_key=f"late:{change['case_id']}:session-{target or 'none'}",
+        )
 
 
 def replan(trigger: str, user_id: int | None = None) -> ScheduleRun | None:
@@ -208,6 +270,7 @@ def get_case_placement(case: Case) -> dict:
             "id": session.id,
             "board_id": session.board_id,
             "board_name": session.board.name,
+            "time_zone": session.board.time_zone,
             "starts_at": session.starts_at,
             "status": session.status.value,
             "position": item.position,
@@ -228,5 +291,21 @@ def get_case_placement(case: Case) -> dict:
     elif note is not None and note.reason:
         placement["reason"] = note.reason
     else:
-        placement["reason"] = "The scheduler has not considered this case yet."
+        placement["reason"] = last_status_reason(case) or (
+            "The scheduler has not considered this case yet."
+        )
+    context = read_lateness_context()
+    lateness = assess_case_lateness(case, context)
+    placement |= lateness_fields(lateness)
+    placement["actions"] = fix_actions(case, lateness, context)
     return placement
+
+
+def last_status_reason(case: Case) -> str:
+    """Why the case last changed status, when that says why it is off every agenda."""
+    if not case.status_changes:
+        return ""
+    change = max(case.status_changes, key=lambda row: (row.changed_at, row.id or 0))
+    if change.from_status == CaseStatus.SCHEDULED and change.reason:
+        return f"{change.reason}. The scheduler places it on the next suitable session."
+    return ""

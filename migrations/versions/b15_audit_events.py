@@ -1,24 +1,13 @@
-"""audit trail: hash-chained, append-only (on PostgreSQL a trigger and revoked privileges)
-
-Revision ID: b15_audit_events
-Revises: b15_login_sessions
-Create Date: 2026-12-01 20:52:30.047033
-
-"""
+"""audit trail: hash-chained, append-only (on PostgreSQL a trigger and revoked privileges) (b15_audit_events after b9_meeting_finishes)"""
 import os
-
 from alembic import op
 import sqlalchemy as sa
-
 import board.common.models
 from board.audit.models import append_only_statements
 
-
-# revision identifiers, used by Alembic.
-revision = 'b15_audit_events'
-down_revision = 'b15_login_sessions'
-branch_labels = None
-depends_on = None
+# Alembic reads these two names; keep the chain of revisions linear.
+revision, down_revision = 'b15_audit_events', 'b9_meeting_finishes'
+branch_labels = depends_on = None
 
 
 def upgrade():

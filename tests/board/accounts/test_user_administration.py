@@ -18,6 +18,14 @@ def test_weak_passwords_are_refused(api_as, password):
     assert "password" in response.get_json()["error"]["details"]
 
 
+def test_a_long_passphrase_is_judged_not_refused_with_a_500(api_as):
+    admin = api_as("admin")
+    weak = {"email": "long@example.org", "role": "coordinator", "password": "0" * 100}
+    assert admin.post("/api/v1/users", json=weak).status_code == 422
+    strong = {**weak, "password": (STRONG + " ") * 4}
+    assert admin.post("/api/v1/users", json=strong).status_code == 201
+
+
 def test_a_password_made_of_the_email_is_refused(api_as):
     body = {
         "email": "oncology.nurse@example.org",
@@ -159,3 +167,9 @@ def test_locked_logins_by_api(app, api_as, make_user, client):
         admin.post("/api/v1/users/locked-logins/unlock", json={"email": email}).status_code == 204
     )
     assert admin.get("/api/v1/users/locked-logins").get_json() == []
+
+
+def test_a_json_body_that_is_not_an_object_is_refused_and_still_audited(api_as):
+    response = api_as("admin").post("/api/v1/users/locked-logins/unlock", json=[None, None])
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "validation_failed"

@@ -49,7 +49,7 @@ def place(app, case_id: int, session_id: int) -> None:
 def overdue_rows(html: bytes) -> dict[str, str]:
     """Case reference -> the overdue row's text."""
     section = html.decode().split('id="overdue-heading"')[1].split("</section>")[0]
-    rows = re.findall(r"<tr><td><a [^>]*>([^<]+)</a></td>(.*?)</tr>", section, re.S)
+    rows = re.findall(r"<tr><td[^>]*><a [^>]*>([^<]+)</a></td>(.*?)</tr>", section, re.S)
     return {reference: re.sub(r"<[^>]+>", " ", rest) for reference, rest in rows}
 
 
@@ -57,16 +57,18 @@ def reference(app, case_id: int) -> str:
     return row(app, Case, case_id).reference
 
 
-def test_overdue_records_use_the_real_cutoff_on_an_agenda(app, client, login, center, ready_case):
+def test_overdue_records_are_those_missing_the_cutoff_of_their_session(
+    app, client, login, center, ready_case
+):
     sessions = center["sessions"]
     due_soon, due_later = ready_case(), ready_case()
     place(app, due_soon, sessions[0])  # tomorrow: its 3-business-day cutoff has passed
     place(app, due_later, sessions[-1])  # in six weeks: its cutoff is far away
     add_missing_record(app, due_soon, today())
     add_missing_record(app, due_later, today() - timedelta(days=20))
-    waiting_long, waiting_short = ready_case(), ready_case()
+    # Missing records of cases on no agenda miss no cutoff: the late panel chases those.
+    waiting_long = ready_case()
     add_missing_record(app, waiting_long, today() - timedelta(days=10))
-    add_missing_record(app, waiting_short, today() - timedelta(days=1))
     received = ready_case()
     place(app, received, sessions[0])
     with app.app_context():
@@ -74,11 +76,36 @@ def test_overdue_records_use_the_real_cutoff_on_an_agenda(app, client, login, ce
 
     login("coordinator")
     page = client.get("/")
-    assert b"Overdue records (2)" in page.data and b"Records cutoff" in page.data
+    assert b"Overdue records (1)" in page.data and b"Records cutoff" in page.data
     rows = overdue_rows(page.data)
-    assert set(rows) == {reference(app, due_soon), reference(app, waiting_long)}
+    assert set(rows) == {reference(app, due_soon)}
     assert cutoff.isoformat() in rows[reference(app, due_soon)]
-    assert "not on an agenda" in rows[reference(app, waiting_long)]
+    assert "America/New_York" in rows[reference(app, due_soon)]
+
+
+def test_one_definition_of_unplaced_and_long_lists_collapse(
+    app, client, login, center, ready_case, make_case
+):
+    placed = ready_case()
+    place(app, placed, center["sessions"][0])
+    ready = [ready_case() for _ in range(11)]
+    awaiting = make_case(records=[{"kind": "imaging"}])
+    with app.app_context():
+        from board.cases.services import transition_case
+
+        transition_case(db.session.get(Case, awaiting), CaseStatus.AWAITING_RECORDS, "triaged")
+        db.session.commit()
+    make_case()  # submitted: not triaged, so not "unplaced"
+    login("coordinator")
+    html = client.get("/").data.decode()
+    section = html.split('id="unplaced"')[1].split("</section>")[0]
+    assert "Unplaced cases (12)" in section
+    assert reference(app, awaiting) in section and "Waiting for records: imaging." in section
+    assert reference(app, placed) not in section
+    assert all(reference(app, case_id) in section for case_id in ready)
+    # Ten rows show; the other two wait behind "Show 2 more".
+    visible, hidden = section.split('<details class="more-rows">')
+    assert visible.count("<tr><td") == 10 and "Show 2 more" in hidden
 
 
 def test_overdue_records_are_not_on_a_specialists_home(app, client, login, center, ready_case):

@@ -110,9 +110,15 @@ def test_dry_run_proposes_and_writes_nothing(app, center, ready_case, api):
             "from_session_id": None,
             "to_session_id": center["sessions"][0],
             "action": "placed",
-            "reason": "",
+            "reason": body["changes"][0]["reason"],
+            "on_time": True,
+            "days_late": 0,
+            "late_causes": [],
+            "timeliness": body["changes"][0]["timeliness"],
         }
     ]
+    assert body["changes"][0]["reason"].startswith("Placed on Breast Tumor Board on ")
+    assert body["changes"][0]["timeliness"].startswith("On time: ")
     assert agenda(app) == {}
     assert api.get(f"/api/v1/cases/{case_id}").get_json()["status"] == "ready"
 
