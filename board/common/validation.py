@@ -63,9 +63,9 @@ def validate_within_reach(value: date | datetime) -> None:
         raise ValidationError(f"This date is more than {MAX_YEARS_AHEAD} years ahead.")
 
 
-# The largest id a database integer holds; a bigger one names no row (and SQLite cannot
-# even bind it).
-MAX_ROW_ID = 2**63 - 1
+# The largest id an id column holds: they are INTEGER, 32 bits on PostgreSQL. A bigger one
+# names no row, and binding it would fail (PostgreSQL: out of range; SQLite past 2**63).
+MAX_ROW_ID = 2**31 - 1
 
 
 def validate_row_id(value: int) -> None:

@@ -60,3 +60,9 @@ def test_huge_ids_in_bodies_are_422(strict, api, center, path, body, field):
     response = api.post(path, json=body)
     assert response.status_code == 422
     assert field in response.get_json()["error"]["details"]
+
+
+@pytest.mark.parametrize("beyond", [2**31, 2**63 - 2])
+def test_an_id_past_the_integer_columns_is_404_on_every_database(strict, api, beyond):
+    assert_error(api.get(f"/api/v1/cases/{beyond}"), 404, "not_found")
+    assert_error(api.get(f"/api/v1/cases/{beyond}/placement"), 404, "not_found")
