@@ -235,6 +235,18 @@ class FeedEntry:
     answer: AttendanceAnswer | None = None
 
 
+def window_session_ids(link: FeedLink, now: datetime):
+    """A subquery of the owner's boards' sessions in the window (a superset of the shown
+    ones): the rendering queries filter by it instead of by a list of hundreds of ids, whose
+    expanding bind parameters cost SQLAlchemy more to compile than the queries take to run."""
+    start, end = feed_window(now)
+    return db.select(BoardSession.id).where(
+        BoardSession.board_id.in_(owner_board_ids(link)),
+        BoardSession.starts_at >= start,
+        BoardSession.starts_at < end,
+    )
+
+
 def feed_entries(link: FeedLink, now: datetime) -> list[FeedEntry]:
     """The sessions a feed shows, in time order, from narrow SELECTs (no ORM objects).
 
@@ -261,7 +273,7 @@ def feed_entries(link: FeedLink, now: datetime) -> list[FeedEntry]:
         db.session.execute(
             db.select(SessionAttendance.session_id, SessionAttendance.answer).where(
                 SessionAttendance.specialist_id == link.specialist_id,
-                SessionAttendance.session_id.in_([session_id for session_id, _, _ in rows]),
+                SessionAttendance.session_id.in_(window_session_ids(link, now)),
             )
         ).all()
     )
@@ -323,22 +335,23 @@ def rounded_up(moment: datetime) -> datetime:
     return whole + timedelta(seconds=1) if moment.microsecond else whole
 
 
-def load_feed_sessions(entries: list[FeedEntry]) -> list[BoardSession]:
-    """The shown sessions as ORM objects for rendering, in the entries' order."""
+def load_feed_sessions(entries: list[FeedEntry], shown_ids=None) -> list[BoardSession]:
+    """The shown sessions as ORM objects for rendering, in the entries' order; `shown_ids`
+    (a subquery covering them, see window_session_ids) spares a long list of ids."""
     if not entries:
         return []
+    if shown_ids is None:
+        shown_ids = [entry.session_id for entry in entries]
     by_id = {
         session.id: session
         for session in db.session.scalars(
-            db.select(BoardSession).where(
-                BoardSession.id.in_([entry.session_id for entry in entries])
-            )
+            db.select(BoardSession).where(BoardSession.id.in_(shown_ids))
         )
     }
     return [by_id[entry.session_id] for entry in entries if entry.session_id in by_id]
 
 
-def agendas_for(sessions: list[BoardSession]) -> dict[int, list[AgendaEntry]]:
+def agendas_for(sessions: list[BoardSession], shown_ids=None) -> dict[int, list[AgendaEntry]]:
     """Every shown session's agenda in order, in one narrow query.
 
     Only the case columns a calendar shows are read, with the disease site's name; patient
@@ -364,7 +377,11 @@ def agendas_for(sessions: list[BoardSession]) -> dict[int, list[AgendaEntry]]:
         )
         .join(Case, Case.id == AgendaItem.case_id)
         .join(DiseaseSite, DiseaseSite.code == Case.site_code)
-        .where(AgendaItem.session_id.in_([s.id for s in sessions]))
+        .where(
+            AgendaItem.session_id.in_(
+                shown_ids if shown_ids is not None else [s.id for s in sessions]
+            )
+        )
         .order_by(AgendaItem.session_id, AgendaItem.position, AgendaItem.id)
     ).all()
     result: dict[int, list[AgendaEntry]] = {}
@@ -373,14 +390,13 @@ def agendas_for(sessions: list[BoardSession]) -> dict[int, list[AgendaEntry]]:
     return result
 
 
-def records_checklists(agendas: dict[int, list[AgendaEntry]]) -> dict[int, list[tuple]]:
-    """Each agenda case's records as (kind, received) pairs, in one narrow query."""
-    case_ids = {item.case_id for items in agendas.values() for item in items}
-    if not case_ids:
-        return {}
+def records_checklists(shown_ids) -> dict[int, list[tuple]]:
+    """The records of every case on these sessions' agendas as (kind, received) pairs, in
+    one narrow query (`shown_ids`: session ids, or a subquery of them)."""
+    on_agendas = db.select(AgendaItem.case_id).where(AgendaItem.session_id.in_(shown_ids))
     rows = db.session.execute(
         db.select(RecordItem.case_id, RecordItem.kind, RecordItem.received_on)
-        .where(RecordItem.case_id.in_(case_ids))
+        .where(RecordItem.case_id.in_(on_agendas))
         .order_by(RecordItem.case_id, RecordItem.id)
     ).all()
     checklists: dict[int, list[tuple]] = {}

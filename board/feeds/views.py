@@ -190,7 +190,8 @@ def render_checked(link: services.FeedLink, secret: str, now, key, attempts: int
 def render_feed(link: services.FeedLink, secret: str, entries, now) -> bytes:
     """Render the feed; answers, reminders and attendance links only on a personal feed."""
     token = db.session.get(FeedToken, link.token_id)
-    sessions = services.load_feed_sessions(entries)
+    shown_ids = services.window_session_ids(link, now)
+    sessions = services.load_feed_sessions(entries, shown_ids)
     personal = None
     if link.specialist_id is not None:
         # Day granularity, like the window: the bytes change only when the marker does.
@@ -202,7 +203,7 @@ def render_feed(link: services.FeedLink, secret: str, entries, now) -> bytes:
                 return None
             return attendance_url(session.id)
 
-    agendas = services.agendas_for(sessions)
+    agendas = services.agendas_for(sessions, shown_ids)
     if link.specialist_id is not None:
         specialist = token.specialist
         personal = Personal(
@@ -212,7 +213,7 @@ def render_feed(link: services.FeedLink, secret: str, entries, now) -> bytes:
             specialist_id=specialist.id,
             presenter_name=specialist.name,
             specialty_code=specialist.specialty_code,
-            records=services.records_checklists(agendas),
+            records=services.records_checklists(shown_ids),
             records_due=cutoff_for,
         )
 
