@@ -109,6 +109,9 @@ class Policy:
 
     def weight_of(self, priority: str) -> float:
         """Return the objective weight of a priority."""
+        if priority not in self.priority_weights:
+            known = ", ".join(sorted(self.priority_weights))
+            raise ValueError(f"unknown priority {priority!r} (known: {known})")
         return float(self.priority_weights[priority])
 
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import bisect
+import math
+import numbers
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from scheduling.business_days import holiday_dates, records_cutoff
-from scheduling.model import CaseDemand, Policy, SessionSlot
+from scheduling.model import CaseDemand, OpinionKind, Policy, SessionSlot
 
 
 @lru_cache(maxsize=64)
@@ -205,7 +208,7 @@ def build_problem(
     """Build the feasible pairs, fixed placements and independent components."""
     sessions = sort_sessions(sessions)
     cases = sort_cases(cases)
-    _reject_duplicates(sessions, cases)
+    validate_inputs(sessions, cases, policy)
     holidays = resolve_holidays(policy, sessions)
     dates = [session_local_date(s) for s in sessions]
     cutoffs = [
@@ -279,20 +282,52 @@ def build_problem(
     return problem
 
 
-def _reject_duplicates(sessions: list[SessionSlot], cases: list[CaseDemand]) -> None:
+OPINION_KINDS = frozenset(get_args(OpinionKind))
+
+
+def _whole_minutes(value, what: str, allow_zero: bool) -> int:
+    """Return a count of minutes or cases as an int, or raise ValueError naming `what`."""
+    # minutes are whole numbers everywhere (capacities, knapsacks, the checker): a fraction
+    # would be rounded by one step and not by another, which overbooks sessions
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{what} must be a whole number, got {value!r}")
+    if not math.isfinite(value) or value != int(value):
+        raise ValueError(f"{what} must be a whole number, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{what} must be {'non-negative' if allow_zero else 'positive'}")
+    return int(value)
+
+
+def validate_inputs(
+    sessions: Sequence[SessionSlot], cases: Sequence[CaseDemand], policy: Policy
+) -> None:
+    """Raise ValueError, naming the session or case, for any input the engine cannot honour."""
     if len({s.id for s in sessions}) != len(sessions):
         raise ValueError("session ids must be unique")
     if len({c.id for c in cases}) != len(cases):
         raise ValueError("case ids must be unique")
+    for priority, weight in policy.priority_weights.items():
+        if not (isinstance(weight, numbers.Real) and math.isfinite(weight) and weight >= 0):
+            raise ValueError(f"priority weight of {priority!r} must be a non-negative number")
     # naive datetimes would compare by accident of the server's zone: refuse them
     for session in sessions:
         if session.starts_at.tzinfo is None:
             raise ValueError(f"session {session.id}: starts_at must be timezone-aware")
+        _whole_minutes(
+            session.capacity_minutes, f"session {session.id}: capacity_minutes", allow_zero=True
+        )
+        if session.max_cases is not None:
+            _whole_minutes(session.max_cases, f"session {session.id}: max_cases", allow_zero=True)
+    known = ", ".join(sorted(policy.priority_weights))
+    kinds = ", ".join(sorted(OPINION_KINDS))
     for case in cases:
         if case.submitted_at.tzinfo is None:
             raise ValueError(f"case {case.id}: submitted_at must be timezone-aware")
-        if case.minutes <= 0:
-            raise ValueError(f"case {case.id}: minutes must be positive")
+        _whole_minutes(case.minutes, f"case {case.id}: minutes", allow_zero=False)
+        if case.priority not in policy.priority_weights:
+            raise ValueError(f"case {case.id}: unknown priority {case.priority!r} (known: {known})")
+        if case.kind not in OPINION_KINDS:
+            raise ValueError(f"case {case.id}: unknown kind {case.kind!r} (known: {kinds})")
 
 
 def _fix_pinned_and_published(
