@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import time
 from collections.abc import Sequence
@@ -28,7 +29,8 @@ from scheduling.model import (
     SessionSlot,
 )
 from scheduling.problem import Component, Problem, build_problem
-from scheduling.reasons import explain_unplaced
+from scheduling.reasons import ReasonWriter
+from scheduling.repack import RepackState
 from scheduling.solver import ComponentResult, solve_component
 
 # time kept back from the limit for writing reasons and assembling the plan
@@ -45,8 +47,11 @@ def plan_schedule(
 ) -> Plan:
     """Place cases on sessions, maximising on-time weighted discussion under every hard rule.
 
-    The solve runs in a fork-server worker that is killed at `policy.time_limit_seconds`
-    (whatever HiGHS is doing); components it did not finish get the greedy plan. As with any
+    Anytime: a greedy plan per component exists before any LP starts, and every later stage
+    (re-packing it, the LP's relax-and-fix, the wide sweep) replaces a component's plan only
+    when it is worth more. The solve runs in fork-server workers (independent components side
+    by side, one worker per core) killed at `policy.time_limit_seconds`, whatever HiGHS is
+    doing, while this process re-packs the greedy plans and writes reasons ahead. As with any
     multiprocessing code, a script calling this must guard its entry point with
     `if __name__ == "__main__":`. `now` only shapes reasons ("once they arrive ...").
     """
@@ -54,29 +59,58 @@ def plan_schedule(
     problem = build_problem(sessions, cases, policy)
     built = time.monotonic()
     deadline = started + policy.time_limit_seconds - _ASSEMBLY_RESERVE
-    results = _solve_all(problem.components, deadline, policy.isolate_solver)
+    writer = ReasonWriter(problem, policy, now)
+    best = _Incumbents(problem.components)
+    _solve_all(problem, deadline, policy, best, writer)
     solved = time.monotonic()
     assignment = np.full(len(problem.cases), -1, dtype=np.int64)
     bound = problem.fixed_value
-    proven = True
-    fell_back = 0
     for number, component in enumerate(problem.components):
-        result = results.get(number)
-        if result is None:
-            fell_back += 1
-            result = _greedy_component(component)
-        _apply(assignment, component, result.assignment)
-        bound += result.bound
-        proven = proven and result.proven_optimal
-    if fell_back == 0:
+        _apply(assignment, component, best.results[number].assignment)
+        bound += best.bounds[number]
+    if len(best.solved) == len(problem.components):
         method = METHOD_RELAX_AND_FIX
-    elif fell_back == len(problem.components):
+    elif not best.solved:
         method = METHOD_GREEDY_FALLBACK
     else:
         method = METHOD_MIXED
+    proven = all(best.proven(k) for k in range(len(problem.components)))
     return _assemble(
-        problem, assignment, bound, proven, method, started, built, solved, policy, now
+        problem, assignment, bound, proven, method, started, built, solved, policy, now, writer
     )
+
+
+class _Incumbents:
+    """The best plan known per component, replaced only by a plan worth more."""
+
+    def __init__(self, components: list[Component]) -> None:
+        self.components = components
+        self.results: dict[int, ComponentResult] = {}
+        self.values: dict[int, float] = {}
+        self.bounds: dict[int, float] = {}
+        # components for which the solver (not only the greedy) delivered a plan
+        self.solved: set[int] = set()
+
+    def offer(self, number: int, result: ComponentResult, from_solver: bool) -> None:
+        """Keep `result` when it beats the component's plan; always keep the tighter bound."""
+        value = _component_value(self.components[number], result.assignment)
+        if number not in self.results or value > self.values[number] + 1e-9:
+            self.results[number] = result
+            self.values[number] = value
+        # every bound offered is valid (LP optimum or sum of best values): the least is best
+        self.bounds[number] = min(self.bounds.get(number, np.inf), result.bound)
+        if from_solver:
+            self.solved.add(number)
+
+    def proven(self, number: int) -> bool:
+        """Return True when the component's plan reaches its bound."""
+        bound = self.bounds[number]
+        return self.values[number] >= bound - 1e-6 * max(1.0, abs(bound))
+
+
+def _component_value(component: Component, assignment: np.ndarray) -> float:
+    chosen = assignment[component.pair_case] == component.pair_session
+    return float(component.pair_value[chosen].sum())
 
 
 def greedy_value_density(
@@ -162,8 +196,8 @@ def _trivial_bound(problem: Problem) -> float:
     return float(best.sum()) + problem.fixed_value
 
 
-def _greedy_component(component: Component) -> ComponentResult:
-    args = (
+def _component_args(component: Component) -> tuple:
+    return (
         component.pair_case,
         component.pair_session,
         component.pair_value,
@@ -171,6 +205,10 @@ def _greedy_component(component: Component) -> ComponentResult:
         component.capacity,
         component.count_limit,
     )
+
+
+def _greedy_component(component: Component) -> ComponentResult:
+    args = _component_args(component)
     assignment = assign_value_density(*args, component.case_index.size)
     assignment = improve_by_moves(assignment, *args)
     best = np.zeros(component.case_index.size)
@@ -184,19 +222,76 @@ def _apply(assignment: np.ndarray, component: Component, local: np.ndarray) -> N
 
 
 def _solve_all(
-    components: list[Component], deadline: float, isolate: bool
-) -> dict[int, ComponentResult]:
-    """Solve components within the deadline; missing entries fall back to greedy."""
-    if not components or time.monotonic() >= deadline:
-        return {}
+    problem: Problem, deadline: float, policy: Policy, best: _Incumbents, writer: ReasonWriter
+) -> None:
+    """Give every component the greedy plan, then improve them until the deadline."""
+    components = problem.components
     order = _solve_order(components)
-    if not isolate:
-        return dict(_solve_sequence(components, order, deadline))
-    try:
-        return _solve_in_worker(components, order, deadline)
-    except (AssertionError, OSError):
-        # a daemonic parent may not have children: solve here, trusting HiGHS's own limit
-        return dict(_solve_sequence(components, order, deadline))
+    workers = None
+    if components and policy.isolate_solver and time.monotonic() < deadline:
+        try:
+            workers = _Workers(components, order, deadline, _process_count(policy, components))
+        except (AssertionError, OSError):
+            # a daemonic parent may not have children: solve here, trusting HiGHS's own limit
+            workers = None
+    # the greedy plans come first (while the workers start), so that a plan exists whatever
+    # happens to the solver, and they are the fallback of every component it does not reach
+    for number, component in enumerate(components):
+        best.offer(number, _greedy_component(component), from_solver=False)
+    if workers is not None:
+        workers.collect(best, _idle_work(problem, order, best, writer, deadline))
+        return
+    if time.monotonic() < deadline:
+        for number, result in _solve_sequence(components, order, deadline):
+            best.offer(number, result, from_solver=True)
+
+
+def _process_count(policy: Policy, components: list[Component]) -> int:
+    if policy.solver_processes is not None:
+        wanted = policy.solver_processes
+    elif hasattr(os, "sched_getaffinity"):
+        wanted = len(os.sched_getaffinity(0))
+    else:
+        wanted = os.cpu_count() or 1
+    return max(1, min(wanted, len(components)))
+
+
+def _idle_work(problem: Problem, order, best: _Incumbents, writer: ReasonWriter, deadline: float):
+    """Yield after each small step of the work this process does while the workers solve.
+
+    First the reasons of the cases the greedy plans leave unplaced (most stay unplaced), so
+    little is left to write after the deadline; then one re-packing pass over each greedy
+    plan, components the workers reach last first, skipping those the solver already beat.
+    """
+    # cases with no feasible pair (and not fixed) stay unplaced whatever the solver does
+    in_component = np.zeros(len(problem.cases), dtype=bool)
+    unplaced = []
+    for number, component in enumerate(problem.components):
+        in_component[component.case_index] = True
+        local = best.results[number].assignment
+        unplaced.extend(component.case_index[local < 0].tolist())
+    outside = [i for i in np.flatnonzero(~in_component).tolist() if i not in problem.fixed]
+    for count, case_index in enumerate(outside + unplaced):
+        writer.explain(case_index)
+        if count % 32 == 31:
+            yield
+    for number in reversed(order):
+        if number in best.solved:
+            continue
+        component = problem.components[number]
+        args = _component_args(component)
+        state = RepackState(best.results[number].assignment, *args)
+        for session in range(component.capacity.size):
+            if number in best.solved or time.monotonic() >= deadline:
+                break
+            state.repack(session)
+            yield
+        best.offer(
+            number,
+            ComponentResult(state.assignment, best.bounds[number], False),
+            from_solver=False,
+        )
+        yield
 
 
 def _solve_order(components: list[Component]) -> list[int]:
@@ -213,10 +308,24 @@ def _expected_work(component: Component) -> float:
     return component.capacity.size + component.pair_case.size / 1000.0
 
 
+def _partition(components: list[Component], order: list[int], count: int) -> list[list[int]]:
+    """Split components into `count` groups of similar expected work, each in solve order."""
+    loads = [0.0] * count
+    groups: list[list[int]] = [[] for _ in range(count)]
+    # largest first onto the least loaded group: the classic longest-processing-time rule
+    for number in sorted(order, key=lambda k: (-_expected_work(components[k]), k)):
+        target = min(range(count), key=lambda g: (loads[g], g))
+        loads[target] += _expected_work(components[number])
+        groups[target].append(number)
+    position = {number: rank for rank, number in enumerate(order)}
+    return [sorted(group, key=position.__getitem__) for group in groups if group]
+
+
 def _solve_sequence(components, order, deadline, report=None):
     """Yield (component number, result) pairs, sharing the time left by expected work.
 
-    `report(number, result)` also receives each component's early relax-and-fix plan.
+    `components` maps numbers to components; `report(number, result)` also receives each
+    component's early relax-and-fix plan.
     """
     work_left = sum(_expected_work(components[k]) for k in order)
     for number in order:
@@ -241,6 +350,7 @@ def _worker_main(components, order, seconds_left, connection) -> None:
     os.dup2(devnull, 1)
     os.close(devnull)
     try:
+        # early plans go out at once, so a kill during the wide sweep loses only the sweep
         for number, result in _solve_sequence(
             components, order, deadline, lambda k, early: connection.send((k, early, False))
         ):
@@ -263,45 +373,78 @@ def _worker_context():
     return _context
 
 
-def _solve_in_worker(components, order, deadline) -> dict[int, ComponentResult]:
-    """Run the solver in a child process and kill it at the deadline, whatever it is doing."""
-    context = _worker_context()
-    receiver, sender = context.Pipe(duplex=False)
-    # the worker starts late and needs a moment to send its last result: give it less time
-    seconds_left = deadline - time.monotonic()
-    worker_seconds = seconds_left - max(0.05, WORKER_MARGIN * seconds_left)
-    worker = context.Process(
-        target=_worker_main,
-        args=(components, order, worker_seconds, sender),
-        daemon=True,
-    )
-    results: dict[int, ComponentResult] = {}
-    finished: set[int] = set()
-    try:
-        worker.start()
-        sender.close()
-        while len(finished) < len(components):
-            time_left = deadline - time.monotonic()
-            if time_left <= 0 or not receiver.poll(time_left):
-                break
-            try:
-                number, result, final = receiver.recv()
-            except EOFError:
-                break
-            # an early plan is replaced by the final one when that arrives in time
-            results[number] = result
-            if final:
-                finished.add(number)
-    finally:
-        receiver.close()
-        if worker.is_alive():
-            worker.terminate()
-        worker.join(1.0)
-        if worker.is_alive():
-            worker.kill()
-            worker.join()
-        worker.close()
-    return results
+class _Workers:
+    """Solver processes, each with its own group of components, killed at the deadline."""
+
+    def __init__(self, components, order, deadline: float, count: int) -> None:
+        context = _worker_context()
+        self.deadline = deadline
+        self.processes = []
+        self.receivers = []
+        # a worker starts late and needs a moment to send its last result: give it less time
+        seconds_left = deadline - time.monotonic()
+        worker_seconds = seconds_left - max(0.05, WORKER_MARGIN * seconds_left)
+        try:
+            for group in _partition(components, order, count):
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=_worker_main,
+                    args=({k: components[k] for k in group}, group, worker_seconds, sender),
+                    daemon=True,
+                )
+                self.processes.append(process)
+                self.receivers.append(receiver)
+                process.start()
+                sender.close()
+        except BaseException:
+            self.stop()
+            raise
+
+    def collect(self, best: _Incumbents, idle) -> None:
+        """Offer results as they arrive, running `idle` steps in between, then stop."""
+        open_receivers = list(self.receivers)
+        idle_left = True
+        try:
+            while open_receivers:
+                time_left = self.deadline - time.monotonic()
+                if time_left <= 0:
+                    break
+                ready = multiprocessing.connection.wait(
+                    open_receivers, timeout=0 if idle_left else time_left
+                )
+                if not ready:
+                    if idle_left and next(idle, StopIteration) is StopIteration:
+                        idle_left = False
+                    continue
+                for receiver in ready:
+                    try:
+                        number, result, _final = receiver.recv()
+                    except EOFError:
+                        # the worker is done (or died): what it sent stands
+                        open_receivers.remove(receiver)
+                        continue
+                    best.offer(number, result, from_solver=True)
+            # time left after the workers are done goes to the remaining idle work
+            while idle_left and time.monotonic() < self.deadline:
+                idle_left = next(idle, StopIteration) is not StopIteration
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Kill every worker still running and release its pipe."""
+        for receiver in self.receivers:
+            receiver.close()
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self.processes:
+            process.join(1.0)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            process.close()
+        self.processes = []
+        self.receivers = []
 
 
 def _assemble(
@@ -315,6 +458,7 @@ def _assemble(
     solved: float,
     policy: Policy,
     now: datetime | None,
+    writer: ReasonWriter | None = None,
 ) -> Plan:
     for case_index, session_index in problem.fixed.items():
         assignment[case_index] = session_index
@@ -331,7 +475,8 @@ def _assemble(
         else:
             placements[case.id] = None
             unplaced.append(case_index)
-    reasons = explain_unplaced(problem, unplaced, policy, now)
+    writer = writer if writer is not None else ReasonWriter(problem, policy, now)
+    reasons = writer.reasons(unplaced)
     finished = time.monotonic()
     # a plan at the bound is optimal whatever produced it
     proven = proven or objective >= bound - 1e-6 * max(1.0, abs(bound))

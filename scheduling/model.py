@@ -102,6 +102,9 @@ class Policy:
     pathology_specialty: str = "pathology"
     # run the LP in a killable worker process; turning it off is only for debugging
     isolate_solver: bool = True
+    # worker processes solving independent components side by side; None: one per CPU the
+    # process may use
+    solver_processes: int | None = None
 
     def lead_days_for(self, board_id: int) -> int:
         """Return the records lead time in business days for one board."""

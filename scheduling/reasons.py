@@ -48,35 +48,60 @@ def _article(noun: str) -> str:
     return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
+class ReasonWriter:
+    """Writes the reason for one unplaced case at a time, remembering each answer.
+
+    A reason depends on the case and the built problem only, never on the plan, so it can be
+    written ahead (while the solver works) for the cases that are likely to stay unplaced.
+    """
+
+    def __init__(self, problem, policy: Policy, now: datetime | None) -> None:
+        self.problem = problem
+        self.policy = policy
+        self.now = now
+        self.by_site: dict[str, list[int]] = defaultdict(list)
+        for index, session in enumerate(problem.sessions):
+            if not session.cancelled:
+                for site in session.sites:
+                    self.by_site[site].append(index)
+        self.cutoffs: dict[int, date] = {}
+        self.written: dict[int, str] = {}
+
+    def cutoff_of(self, index: int) -> date:
+        """Return the records cutoff of a session, computed once."""
+        if index not in self.cutoffs:
+            session = self.problem.sessions[index]
+            self.cutoffs[index] = records_cutoff(
+                self.problem.session_dates[index],
+                self.policy.lead_days_for(session.board_id),
+                self.problem.holidays,
+            )
+        return self.cutoffs[index]
+
+    def explain(self, case_index: int) -> str:
+        """Return the reason a case of the problem is unplaced."""
+        if case_index not in self.written:
+            case = self.problem.cases[case_index]
+            self.written[case_index] = _explain(
+                case,
+                self.by_site.get(case.site, []),
+                self.problem,
+                self.policy,
+                self.now,
+                self.cutoff_of,
+            )
+        return self.written[case_index]
+
+    def reasons(self, unplaced: Sequence[int]) -> dict[int, str]:
+        """Return case id -> reason for the given unplaced case indices."""
+        return {self.problem.cases[i].id: self.explain(i) for i in unplaced}
+
+
 def explain_unplaced(problem, unplaced: Sequence[int], policy: Policy, now: datetime | None):
     """Return case id -> reason for every unplaced case index of a built problem."""
     if not unplaced:
         return {}
-    by_site: dict[str, list[int]] = defaultdict(list)
-    for index, session in enumerate(problem.sessions):
-        if not session.cancelled:
-            for site in session.sites:
-                by_site[site].append(index)
-    cutoffs: dict[int, date] = {}
-
-    def cutoff_of(index: int) -> date:
-        """Return the records cutoff of a session, computed once."""
-        if index not in cutoffs:
-            session = problem.sessions[index]
-            cutoffs[index] = records_cutoff(
-                problem.session_dates[index],
-                policy.lead_days_for(session.board_id),
-                problem.holidays,
-            )
-        return cutoffs[index]
-
-    reasons = {}
-    for case_index in unplaced:
-        case = problem.cases[case_index]
-        reasons[case.id] = _explain(
-            case, by_site.get(case.site, []), problem, policy, now, cutoff_of
-        )
-    return reasons
+    return ReasonWriter(problem, policy, now).reasons(unplaced)
 
 
 def _missing_for(session: SessionSlot, case: CaseDemand, policy: Policy) -> list[str]:

@@ -78,7 +78,9 @@ def repack_sessions(
     A case may leave a session when it can move to another session with room (its value there
     counts), so the knapsack also finds "shift one case later to make room" moves.
     """
-    state = _State(assignment, pair_case, pair_session, pair_value, minutes, capacity, count_limit)
+    state = RepackState(
+        assignment, pair_case, pair_session, pair_value, minutes, capacity, count_limit
+    )
     for _pass in range(passes):
         improved = False
         for session in range(capacity.size):
@@ -90,7 +92,7 @@ def repack_sessions(
     return state.assignment
 
 
-class _State:
+class RepackState:
     """Mutable assignment with the bookkeeping the re-packing moves need."""
 
     def __init__(
