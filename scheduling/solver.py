@@ -13,6 +13,7 @@ from scheduling.greedy import assign_value_density, improve_by_moves
 from scheduling.problem import Component
 from scheduling.repack import repack_sessions
 from scheduling.wide import sweep_wide
+from scheduling.windows import solve_in_windows
 
 # components this small are solved as an exact MIP, which HiGHS proves optimal quickly
 EXACT_MIP_PAIRS = 200
@@ -35,6 +36,13 @@ WIDE_REACH = 5
 WIDE_SWEEPS = 2
 # unplaced cases offered to each wide window (the best per minute): 6 did as well as 24
 WIDE_HOPEFULS = 6
+# components with more pairs are solved in rolling time windows (scheduling/windows.py)
+# instead of one LP, which would need most of the time limit on its own
+LARGE_PAIRS = 60_000
+# window passes: one without prices, then re-solves with the prices the last pass left
+WINDOW_PASSES = 3
+# share of a large component's time the windows may use; the rest is for the repair steps
+WINDOW_SHARE = 0.5
 
 
 @dataclass
@@ -70,10 +78,13 @@ def _solve(
     gap: float = 0.0,
     max_nodes: int = 2_000_000_000,
     heuristic_effort: float = MIP_HEURISTIC_EFFORT,
+    prices: list | None = None,
 ) -> tuple[np.ndarray | None, float | None, bool]:
     """Solve the assignment LP (or MIP); return column values, objective and optimality.
 
-    For a MIP the returned objective is HiGHS's dual bound, not the incumbent's value.
+    For a MIP the returned objective is HiGHS's dual bound, not the incumbent's value. When
+    `prices` is a list, the LP's session prices (minute and count row duals, never negative)
+    are appended to it.
     """
     session_count = capacity.size
     columns = pair_case.size
@@ -129,8 +140,15 @@ def _solve(
     info = highs.getInfo()
     if info.primal_solution_status != 2:  # 2 = feasible
         return None, None, False
-    columns_value = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+    solution = highs.getSolution()
+    columns_value = np.asarray(solution.col_value, dtype=np.float64)
     optimal = status == highspy.HighsModelStatus.kOptimal
+    if prices is not None and not integer:
+        duals = np.maximum(np.asarray(solution.row_dual, dtype=np.float64), 0.0)
+        minute_price = duals[case_count : case_count + session_count]
+        count_price = np.zeros(session_count)
+        count_price[limited] = duals[case_count + session_count :]
+        prices.append((minute_price, count_price))
     bound = info.objective_function_value
     if integer:
         bound = info.mip_dual_bound if np.isfinite(info.mip_dual_bound) else None
@@ -172,6 +190,12 @@ def solve_component(
         component.capacity,
         component.count_limit,
     )
+    if component.pair_case.size > LARGE_PAIRS:
+        window_deadline = started + WINDOW_SHARE * time_limit
+        assignment, bound = solve_in_windows(component, window_deadline, WINDOW_PASSES, _solve)
+        # a bound cut short is still valid; the sum of best values caps it either way
+        bound = min(bound, _trivial_bound(component))
+        return _repair_and_sweep(component, assignment, bound, deadline, report)
     columns, bound, lp_optimal = _solve(*args, case_count, time_limit, integer=False)
     if columns is None or bound is None or not lp_optimal:
         # without a proven LP optimum there is no valid bound: fall back to the sum of each
@@ -195,6 +219,25 @@ def solve_component(
             return ComponentResult(assignment, bound, mip_optimal)
     # relax-and-fix: keep what the LP settled, then fill and re-pack the sessions it split
     assignment = _columns_to_assignment(columns, *args[:2], case_count)
+    return _repair_and_sweep(component, assignment, bound, deadline, report)
+
+
+def _repair_and_sweep(
+    component: Component,
+    assignment: np.ndarray,
+    bound: float,
+    deadline: float,
+    report: Callable[[ComponentResult], None] | None,
+) -> ComponentResult:
+    """Fill and re-pack a partial plan, report it, then run the wide sweep while time lasts."""
+    args = (
+        component.pair_case,
+        component.pair_session,
+        component.pair_value,
+        component.minutes,
+        component.capacity,
+        component.count_limit,
+    )
     assignment = improve_by_moves(assignment, *args)
     assignment = repack_sessions(assignment, *args, deadline=deadline, passes=FIRST_PASSES)
     best_value = _assignment_value(assignment, component)
