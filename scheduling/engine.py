@@ -88,15 +88,20 @@ class _Incumbents:
         self.results: dict[int, ComponentResult] = {}
         self.values: dict[int, float] = {}
         self.bounds: dict[int, float] = {}
+        # the solver proved the kept plan optimal (a MIP optimum may lie below the LP bound)
+        self.exact: dict[int, bool] = {}
         # components for which the solver (not only the greedy) delivered a plan
         self.solved: set[int] = set()
 
     def offer(self, number: int, result: ComponentResult, from_solver: bool) -> None:
         """Keep `result` when it beats the component's plan; always keep the tighter bound."""
         value = _component_value(self.components[number], result.assignment)
-        if number not in self.results or value > self.values[number] + 1e-9:
+        # a tie goes to the solver, whose plan may come with a proof of optimality
+        margin = -1e-9 if from_solver else 1e-9
+        if number not in self.results or value > self.values[number] + margin:
             self.results[number] = result
             self.values[number] = value
+            self.exact[number] = result.proven_optimal
         # every bound offered is valid (LP optimum or sum of best values): the least is best
         self.bounds[number] = min(self.bounds.get(number, np.inf), result.bound)
         if from_solver:
@@ -105,7 +110,7 @@ class _Incumbents:
     def proven(self, number: int) -> bool:
         """Return True when the component's plan reaches its bound."""
         bound = self.bounds[number]
-        return self.values[number] >= bound - 1e-6 * max(1.0, abs(bound))
+        return self.exact[number] or self.values[number] >= bound - 1e-6 * max(1.0, abs(bound))
 
 
 def _component_value(component: Component, assignment: np.ndarray) -> float:
