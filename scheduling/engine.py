@@ -31,7 +31,13 @@ from scheduling.model import (
 from scheduling.problem import Component, Problem, build_problem
 from scheduling.reasons import ReasonWriter
 from scheduling.repack import RepackState
-from scheduling.solver import ComponentResult, solve_component
+from scheduling.solver import (
+    POLISH_MAX_PAIRS,
+    ComponentResult,
+    gap_of,
+    polish_component,
+    solve_component,
+)
 
 # time kept back from the limit for writing reasons and assembling the plan
 _ASSEMBLY_RESERVE = 0.05
@@ -235,7 +241,9 @@ def _solve_all(
     workers = None
     if components and policy.isolate_solver and time.monotonic() < deadline:
         try:
-            workers = _Workers(components, order, deadline, _process_count(policy, components))
+            workers = _Workers(
+                components, order, deadline, _process_count(policy, components), policy.polish
+            )
         except (AssertionError, OSError):
             # a daemonic parent may not have children: solve here, trusting HiGHS's own limit
             workers = None
@@ -247,8 +255,13 @@ def _solve_all(
         workers.collect(best, _idle_work(problem, order, best, writer, deadline))
         return
     if time.monotonic() < deadline:
+        results = {}
         for number, result in _solve_sequence(components, order, deadline):
+            results[number] = result
             best.offer(number, result, from_solver=True)
+        if policy.polish:
+            for number, result in _polish_sequence(components, results, deadline):
+                best.offer(number, result, from_solver=True)
 
 
 def _process_count(policy: Policy, components: list[Component]) -> int:
@@ -347,7 +360,29 @@ def _solve_sequence(components, order, deadline, report=None):
         yield number, solve_component(component, budget, early)
 
 
-def _worker_main(components, order, seconds_left, connection) -> None:
+def _polish_sequence(components, results, deadline):
+    """Yield (component number, result) for plans HiGHS MIP improves in the time left.
+
+    The time is shared by each component's gap to its bound, largest gap first.
+    """
+    gaps = {
+        number: gap_of(components[number], result)
+        for number, result in results.items()
+        if not result.proven_optimal and components[number].pair_case.size <= POLISH_MAX_PAIRS
+    }
+    gap_left = sum(gaps.values())
+    for number in sorted(gaps, key=lambda k: (-gaps[k], k)):
+        time_left = deadline - time.monotonic()
+        if time_left <= 0.2 or gap_left <= 0:
+            return
+        share = time_left * gaps[number] / gap_left
+        gap_left -= gaps[number]
+        polished = polish_component(components[number], results[number], share)
+        if polished is not None:
+            yield number, polished
+
+
+def _worker_main(components, order, seconds_left, polish, connection) -> None:
     """Solve in the worker, sending each component's result as soon as it is ready."""
     deadline = time.monotonic() + seconds_left
     # HiGHS prints a banner on stdout; the worker's output is nobody's business
@@ -356,10 +391,15 @@ def _worker_main(components, order, seconds_left, connection) -> None:
     os.close(devnull)
     try:
         # early plans go out at once, so a kill during the wide sweep loses only the sweep
+        results = {}
         for number, result in _solve_sequence(
             components, order, deadline, lambda k, early: connection.send((k, early, False))
         ):
+            results[number] = result
             connection.send((number, result, True))
+        if polish:
+            for number, result in _polish_sequence(components, results, deadline):
+                connection.send((number, result, True))
     finally:
         connection.close()
 
@@ -381,7 +421,7 @@ def _worker_context():
 class _Workers:
     """Solver processes, each with its own group of components, killed at the deadline."""
 
-    def __init__(self, components, order, deadline: float, count: int) -> None:
+    def __init__(self, components, order, deadline: float, count: int, polish: bool) -> None:
         context = _worker_context()
         self.deadline = deadline
         self.processes = []
@@ -394,7 +434,13 @@ class _Workers:
                 receiver, sender = context.Pipe(duplex=False)
                 process = context.Process(
                     target=_worker_main,
-                    args=({k: components[k] for k in group}, group, worker_seconds, sender),
+                    args=(
+                        {k: components[k] for k in group},
+                        group,
+                        worker_seconds,
+                        polish,
+                        sender,
+                    ),
                     daemon=True,
                 )
                 self.processes.append(process)

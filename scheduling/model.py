@@ -105,6 +105,10 @@ class Policy:
     # worker processes solving independent components side by side; None: one per CPU the
     # process may use
     solver_processes: int | None = None
+    # spend the time left after every component has its plan on HiGHS MIP started from the
+    # plan (stops early where it proves optimality); the only stage whose result depends on
+    # the machine, so turn it off for plans that must be reproducible
+    polish: bool = True
 
     def lead_days_for(self, board_id: int) -> int:
         """Return the records lead time in business days for one board."""

@@ -43,6 +43,10 @@ LARGE_PAIRS = 60_000
 WINDOW_PASSES = 3
 # share of a large component's time the windows may use; the rest is for the repair steps
 WINDOW_SHARE = 0.5
+# time left once every component has its plan goes to HiGHS MIP, started from the plan, on
+# components up to this size (larger ones spend the time on their root LP and find nothing)
+POLISH_MAX_PAIRS = 40_000
+POLISH_HEURISTIC_EFFORT = 0.3
 
 
 @dataclass
@@ -259,6 +263,51 @@ def _repair_and_sweep(
             best_value = _assignment_value(widened, component)
     proven = best_value >= bound - 1e-6 * max(1.0, abs(bound))
     return ComponentResult(assignment, bound, proven)
+
+
+def polish_component(
+    component: Component, result: ComponentResult, time_limit: float
+) -> ComponentResult | None:
+    """Return a better plan (or a tighter bound) from HiGHS MIP started from `result`, or None.
+
+    Only spare time is spent here, and HiGHS stops on the clock, so a plan found this way
+    depends on the machine: this is the one stage that is not deterministic.
+    """
+    if result.proven_optimal or component.pair_case.size > POLISH_MAX_PAIRS or time_limit < 0.2:
+        return None
+    args = (
+        component.pair_case,
+        component.pair_session,
+        component.pair_value,
+        component.minutes,
+        component.capacity,
+        component.count_limit,
+    )
+    case_count = component.case_index.size
+    start = (result.assignment[component.pair_case] == component.pair_session).astype(np.float64)
+    columns, dual, optimal = _solve(
+        *args,
+        case_count,
+        time_limit,
+        integer=True,
+        start=start,
+        gap=1e-6,
+        heuristic_effort=POLISH_HEURISTIC_EFFORT,
+    )
+    if columns is None:
+        return None
+    assignment = _columns_to_assignment(columns, *args[:2], case_count)
+    bound = result.bound if dual is None else min(result.bound, dual)
+    if _assignment_value(assignment, component) <= _assignment_value(result.assignment, component):
+        if bound >= result.bound:
+            return None
+        assignment = result.assignment
+    return ComponentResult(assignment, bound, optimal)
+
+
+def gap_of(component: Component, result: ComponentResult) -> float:
+    """Return how far a component's plan is below its bound, in objective units."""
+    return max(0.0, result.bound - _assignment_value(result.assignment, component))
 
 
 def _trivial_bound(component: Component) -> float:

@@ -42,6 +42,9 @@ def lagrangian_bound(
     component: Component, minute_price: np.ndarray, count_price: np.ndarray
 ) -> float:
     """Return the upper bound that non-negative session prices prove for a component."""
+    limited = np.isfinite(component.count_limit)
+    # a session without a count limit has no count row to price
+    count_price = np.where(limited, count_price, 0.0)
     reduced = (
         component.pair_value
         - component.minutes[component.pair_case] * minute_price[component.pair_session]
@@ -49,7 +52,6 @@ def lagrangian_bound(
     )
     best = np.zeros(component.case_index.size)
     np.maximum.at(best, component.pair_case, reduced)
-    limited = np.isfinite(component.count_limit)
     return float(
         best.sum()
         + (minute_price * component.capacity).sum()

@@ -66,7 +66,7 @@ def test_large_components_through_windows_give_valid_plans_above_greedy(monkeypa
     # shrink the threshold so a small instance takes the large-component path
     monkeypatch.setattr(solver, "LARGE_PAIRS", 1000)
     sessions, cases = generate_family("overloaded", 2000, 150, seed=2)
-    policy = Policy(isolate_solver=False, time_limit_seconds=30)
+    policy = Policy(isolate_solver=False, time_limit_seconds=30, polish=False)
     plan = plan_schedule(sessions, cases, policy)
     assert find_violations(sessions, cases, policy, plan) == []
     assert plan.objective > greedy_value_density(sessions, cases, policy).objective
