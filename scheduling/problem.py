@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import bisect
 import math
 import numbers
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import get_args
 from zoneinfo import ZoneInfo
@@ -164,34 +163,6 @@ def _fcfs_scores(cases: Sequence[CaseDemand]) -> list[float]:
     return [1.0 - rank / (count - 1) for rank in range(count)]
 
 
-class _SiteIndex:
-    """Sessions per (site, board), sorted by date, for fast window look-ups."""
-
-    def __init__(self, sessions: list[SessionSlot], dates: list[date], cutoffs: list[date]) -> None:
-        by_key: dict[tuple[str, int], list[int]] = defaultdict(list)
-        for index, session in enumerate(sessions):
-            if session.cancelled:
-                continue
-            for site in session.sites:
-                by_key[(site, session.board_id)].append(index)
-        self.by_site: dict[str, list[tuple[list[int], list[date], list[date]]]] = defaultdict(list)
-        for (site, _board), indices in sorted(by_key.items()):
-            indices.sort(key=lambda i: (sessions[i].starts_at, sessions[i].id))
-            self.by_site[site].append(
-                (indices, [dates[i] for i in indices], [cutoffs[i] for i in indices])
-            )
-
-    def candidates(self, site: str, ready_on: date, latest: date) -> list[int]:
-        """Return session indices covering the site whose cutoff and date fit the window."""
-        found: list[int] = []
-        for indices, dates, cutoffs in self.by_site.get(site, ()):
-            # cutoffs grow with dates within one board because the lead time is the same
-            start = bisect.bisect_left(cutoffs, ready_on)
-            stop = bisect.bisect_right(dates, latest)
-            found.extend(indices[start:stop])
-        return found
-
-
 def sort_sessions(sessions: Sequence[SessionSlot]) -> list[SessionSlot]:
     """Return sessions in the engine's canonical order."""
     return sorted(sessions, key=lambda s: (s.starts_at, s.id))
@@ -248,19 +219,20 @@ def build_problem(
         sessions, cases, session_position, feasible, value_of, capacity, count_limit, warnings
     )
 
-    index = _SiteIndex(sessions, dates, cutoffs)
-    pair_case: list[int] = []
-    pair_session: list[int] = []
-    values: list[float] = []
-    for ci, case in enumerate(cases):
-        if ci in fixed or case.ready_on is None:
-            continue
-        latest = case.decision_due_on + timedelta(days=policy.allowed_lateness_days)
-        for si in sorted(index.candidates(case.site, case.ready_on, latest)):
-            if feasible(ci, si) and case.minutes <= capacity[si] and count_limit[si] >= 1:
-                pair_case.append(ci)
-                pair_session.append(si)
-                values.append(value_of(ci, si))
+    pair_case, pair_session, values = _build_pairs(
+        sessions,
+        cases,
+        policy,
+        dates,
+        cutoffs,
+        quorum,
+        fixed,
+        capacity,
+        count_limit,
+        first_start,
+        horizon_days,
+        fcfs,
+    )
 
     problem = Problem(
         sessions=sessions,
@@ -269,9 +241,9 @@ def build_problem(
         holidays=holidays,
         fixed=fixed,
         fixed_value=fixed_value,
-        pair_case=np.array(pair_case, dtype=np.int64),
-        pair_session=np.array(pair_session, dtype=np.int64),
-        pair_value=np.array(values, dtype=np.float64),
+        pair_case=pair_case,
+        pair_session=pair_session,
+        pair_value=values,
         minutes=minutes,
         capacity=capacity,
         count_limit=count_limit,
@@ -280,6 +252,151 @@ def build_problem(
     )
     problem.components = _split_components(problem)
     return problem
+
+
+def _microseconds(moment) -> int:
+    """Return an aware datetime as whole microseconds since the epoch (exact, unlike floats)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _build_pairs(
+    sessions,
+    cases,
+    policy,
+    dates,
+    cutoffs,
+    quorum,
+    fixed,
+    capacity,
+    count_limit,
+    first_start,
+    horizon_days,
+    fcfs,
+):
+    """Return the feasible (case, session) pairs and their values, case by case in order.
+
+    Vectorised with numpy: per (site, board) the sessions are sorted by date, so each case's
+    window of candidate sessions is two binary searches, and every rule of
+    `pair_is_feasible` is an array comparison; values follow `pair_value` operation for
+    operation, so they are bit for bit the same.
+    """
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    if not sessions or not cases:
+        return empty
+    specialties = sorted(
+        {name for s in sessions for name in s.available}
+        | {name for c in cases for name in c.extra_specialties}
+        | {policy.pathology_specialty}
+    )
+    bit = {name: index for index, name in enumerate(specialties)}
+    # one bit per specialty in Python ints, so any number of specialties works
+    present = [sum(1 << bit[name] for name, ids in s.available.items() if ids) for s in sessions]
+    case_needs = []
+    for case in cases:
+        needs = sum(1 << bit[name] for name in case.extra_specialties)
+        if case.kind == "pathology_review":
+            needs |= 1 << bit[policy.pathology_specialty]
+        case_needs.append(needs)
+    session_date = np.array([d.toordinal() for d in dates], dtype=np.int64)
+    session_cutoff = np.array([d.toordinal() for d in cutoffs], dtype=np.int64)
+    session_start = np.array([_microseconds(s.starts_at) for s in sessions], dtype=np.int64)
+    usable = np.array([quorum[i] and not s.cancelled for i, s in enumerate(sessions)], dtype=bool)
+    usable &= count_limit >= 1
+    groups: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for index, session in enumerate(sessions):
+        if usable[index]:
+            for site in session.sites:
+                groups[(site, session.board_id)].append(index)
+    by_site: dict[str, list[np.ndarray]] = defaultdict(list)
+    for (site, _board), indices in sorted(groups.items()):
+        # sessions are already in (starts_at, id) order, so each group is sorted by date
+        by_site[site].append(np.array(indices, dtype=np.int64))
+    lateness = policy.allowed_lateness_days
+    cases_by_site: dict[str, list[int]] = defaultdict(list)
+    for ci, case in enumerate(cases):
+        if ci not in fixed and case.ready_on is not None:
+            cases_by_site[case.site].append(ci)
+    chunks_case, chunks_session = [], []
+    for site, case_list in cases_by_site.items():
+        site_cases = np.array(case_list, dtype=np.int64)
+        ready = np.array([cases[i].ready_on.toordinal() for i in case_list], dtype=np.int64)
+        latest = np.array(
+            [cases[i].decision_due_on.toordinal() + lateness for i in case_list], dtype=np.int64
+        )
+        for group in by_site.get(site, ()):
+            # cutoffs grow with dates within one board because the lead time is the same
+            start = np.searchsorted(session_cutoff[group], ready, side="left")
+            stop = np.searchsorted(session_date[group], latest, side="right")
+            counts = np.maximum(stop - start, 0)
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            first = np.repeat(start - np.cumsum(counts) + counts, counts)
+            chunks_case.append(np.repeat(site_cases, counts))
+            chunks_session.append(group[first + np.arange(total)])
+    if not chunks_case:
+        return empty
+    pair_case = np.concatenate(chunks_case)
+    pair_session = np.concatenate(chunks_session)
+    ready_on = np.array(
+        [c.ready_on.toordinal() if c.ready_on is not None else 0 for c in cases], dtype=np.int64
+    )
+    submitted = np.array([_microseconds(c.submitted_at) for c in cases], dtype=np.int64)
+    minutes = np.array([c.minutes for c in cases], dtype=np.float64)
+    keep = (
+        (ready_on[pair_case] <= session_cutoff[pair_session])
+        & (ready_on[pair_case] <= session_date[pair_session])
+        & (session_start[pair_session] > submitted[pair_case])
+        & (minutes[pair_case] <= capacity[pair_session])
+    )
+    pair_case, pair_session = pair_case[keep], pair_session[keep]
+    # specialty and named-specialist rules, in Python only for the cases that have them
+    special = np.array(
+        [bool(case_needs[i]) or c.kind == "individual" for i, c in enumerate(cases)], dtype=bool
+    )
+    if special[pair_case].any():
+        rows = np.flatnonzero(special[pair_case])
+        ok = np.ones(pair_case.size, dtype=bool)
+        present_ids: dict[int, set[int]] = {}
+        for row in rows.tolist():
+            ci, si = int(pair_case[row]), int(pair_session[row])
+            case = cases[ci]
+            if case_needs[ci] & ~present[si]:
+                ok[row] = False
+            elif case.kind == "individual":
+                if si not in present_ids:
+                    present_ids[si] = set().union(*sessions[si].available.values())
+                ok[row] = (
+                    case.requested_specialist_id is not None
+                    and case.requested_specialist_id in present_ids[si]
+                )
+        pair_case, pair_session = pair_case[ok], pair_session[ok]
+    order = np.lexsort((pair_session, pair_case))
+    pair_case, pair_session = pair_case[order], pair_session[order]
+    offset = np.array([(s.starts_at - first_start).total_seconds() / 86400.0 for s in sessions])[
+        pair_session
+    ]
+    weight = np.array([policy.weight_of(c.priority) for c in cases])[pair_case]
+    due = np.array([c.decision_due_on.toordinal() for c in cases], dtype=np.int64)
+    current = np.array(
+        [-1 if c.current_session_id is None else c.current_session_id for c in cases],
+        dtype=np.int64,
+    )
+    session_ids = np.array([s.id for s in sessions], dtype=np.int64)
+    # the same operations in the same order as pair_value, so values match it exactly
+    values = policy.placement_value + policy.wait_weight * (horizon_days - offset)
+    on_time = session_date[pair_session] <= due[pair_case]
+    values = np.where(on_time, values + policy.on_time_value, values)
+    values = values * weight
+    kept = current[pair_case] == session_ids[pair_session]
+    values = np.where(kept, values + policy.keep_bonus, values)
+    fraction = offset / horizon_days if horizon_days > 0 else np.zeros_like(offset)
+    fcfs_score = np.array(fcfs)[pair_case]
+    values = values + policy.fcfs_epsilon * fcfs_score * (1.0 - 0.5 * fraction)
+    return pair_case, pair_session, values.astype(np.float64)
 
 
 OPINION_KINDS = frozenset(get_args(OpinionKind))
