@@ -2,7 +2,7 @@
 
 from scheduling.business_days import holiday_dates, is_business_day, records_cutoff
 from scheduling.check import find_violations
-from scheduling.engine import greedy_edf, greedy_value_density, plan_schedule
+from scheduling.engine import greedy_edf, greedy_value_density, plan_schedule, replan_affected
 from scheduling.model import Blocker, CaseDemand, Plan, Policy, SessionSlot
 
 __all__ = [
@@ -18,4 +18,5 @@ __all__ = [
     "is_business_day",
     "plan_schedule",
     "records_cutoff",
+    "replan_affected",
 ]

@@ -6,8 +6,8 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import time
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
 from functools import partial
 
 import numpy as np
@@ -28,7 +28,13 @@ from scheduling.model import (
     Policy,
     SessionSlot,
 )
-from scheduling.problem import Component, Problem, build_problem
+from scheduling.problem import (
+    Component,
+    Problem,
+    build_problem,
+    session_local_date,
+    site_groups,
+)
 from scheduling.reasons import ReasonWriter
 from scheduling.repack import RepackState
 from scheduling.solver import (
@@ -61,8 +67,66 @@ def plan_schedule(
     multiprocessing code, a script calling this must guard its entry point with
     `if __name__ == "__main__":`. `now` only shapes reasons ("once they arrive ...").
     """
+    return _plan(sessions, cases, policy, now, frozenset())
+
+
+def replan_affected(
+    sessions: Sequence[SessionSlot],
+    cases: Sequence[CaseDemand],
+    policy: Policy,
+    changed_session_ids: Collection[int] = (),
+    changed_case_ids: Collection[int] = (),
+    now: datetime | None = None,
+) -> Plan:
+    """Re-plan only the part of the center an event touched, moving drafts only near it.
+
+    Pass every session and case as for `plan_schedule`, with `current_session_id` set from the
+    plan in force, and the ids of the sessions (cancelled, capacity or availability changed)
+    and cases (new, records received, withdrawn ...) the event changed. The answer covers only
+    the cases of the affected components (sessions linked by shared sites); every other case
+    keeps its session and is not in `placements`. Inside, published placements are fixed as
+    always, and drafts stay where they are (held like published ones) unless they sit on a
+    changed session, on a session a changed case could use, or on one that no longer takes
+    them; so a replan is fast and moves few drafts. The periodic full `plan_schedule` stays
+    the safety net that re-optimises everything.
+    """
+    changed_sessions = set(changed_session_ids)
+    changed_cases = set(changed_case_ids)
+    root = site_groups(sessions)
+    touched = {root.get(c.site, c.site) for c in cases if c.id in changed_cases}
+    for session in sessions:
+        if session.id in changed_sessions:
+            touched |= {root.get(site, site) for site in session.sites}
+    sub_sessions = [s for s in sessions if any(root.get(x, x) in touched for x in s.sites)]
+    sub_cases = [c for c in cases if root.get(c.site, c.site) in touched]
+    free_sessions = set(changed_sessions)
+    by_site: dict[str, list[tuple[SessionSlot, object]]] = {}
+    for session in sub_sessions:
+        day = session_local_date(session)
+        for site in session.sites:
+            by_site.setdefault(site, []).append((session, day))
+    for case in sub_cases:
+        if case.id not in changed_cases or case.ready_on is None:
+            continue
+        latest = case.decision_due_on + timedelta(days=policy.allowed_lateness_days)
+        # the sessions a changed case could use give up their drafts to the solver
+        for session, day in by_site.get(case.site, ()):
+            if case.ready_on <= day <= latest:
+                free_sessions.add(session.id)
+    hold = frozenset(
+        c.id
+        for c in sub_cases
+        if c.current_session_id is not None
+        and c.current_session_id not in free_sessions
+        and c.id not in changed_cases
+    )
+    return _plan(sub_sessions, sub_cases, policy, now, hold)
+
+
+def _plan(sessions, cases, policy: Policy, now: datetime | None, hold: frozenset[int]) -> Plan:
+    """Build, solve within the limit and assemble; `hold` as in `build_problem`."""
     started = time.monotonic()
-    problem = build_problem(sessions, cases, policy)
+    problem = build_problem(sessions, cases, policy, hold)
     built = time.monotonic()
     deadline = started + policy.time_limit_seconds - _ASSEMBLY_RESERVE
     writer = ReasonWriter(problem, policy, now)

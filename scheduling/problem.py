@@ -174,9 +174,16 @@ def sort_cases(cases: Sequence[CaseDemand]) -> list[CaseDemand]:
 
 
 def build_problem(
-    sessions: Sequence[SessionSlot], cases: Sequence[CaseDemand], policy: Policy
+    sessions: Sequence[SessionSlot],
+    cases: Sequence[CaseDemand],
+    policy: Policy,
+    hold_case_ids: frozenset[int] = frozenset(),
 ) -> Problem:
-    """Build the feasible pairs, fixed placements and independent components."""
+    """Build the feasible pairs, fixed placements and independent components.
+
+    Cases in `hold_case_ids` keep their current (draft) session like a published one: fixed
+    while still feasible and while it fits, after the published ones.
+    """
     sessions = sort_sessions(sessions)
     cases = sort_cases(cases)
     validate_inputs(sessions, cases, policy)
@@ -216,7 +223,15 @@ def build_problem(
         return pair_is_feasible(sessions[si], dates[si], cutoffs[si], quorum[si], cases[ci], policy)
 
     fixed, fixed_value = _fix_pinned_and_published(
-        sessions, cases, session_position, feasible, value_of, capacity, count_limit, warnings
+        sessions,
+        cases,
+        session_position,
+        feasible,
+        value_of,
+        capacity,
+        count_limit,
+        warnings,
+        hold_case_ids,
     )
 
     pair_case, pair_session, values = _build_pairs(
@@ -448,7 +463,7 @@ def validate_inputs(
 
 
 def _fix_pinned_and_published(
-    sessions, cases, session_position, feasible, value_of, capacity, count_limit, warnings
+    sessions, cases, session_position, feasible, value_of, capacity, count_limit, warnings, hold
 ) -> tuple[dict[int, int], float]:
     """Fix pinned cases, then published placements that are still feasible and still fit.
 
@@ -473,7 +488,7 @@ def _fix_pinned_and_published(
             fixed_value += value_of(ci, si)
             capacity[si] -= case.minutes
             count_limit[si] -= 1
-        elif session.published and feasible(ci, si):
+        elif (session.published or case.id in hold) and feasible(ci, si):
             published.append((ci, si))
     for si, session in enumerate(sessions):
         if capacity[si] < 0 or count_limit[si] < 0:
@@ -486,6 +501,8 @@ def _fix_pinned_and_published(
     # when a published agenda no longer fits, the higher-priority and earlier cases stay on it
     published.sort(
         key=lambda item: (
+            # held drafts only take what the published agendas leave
+            not sessions[item[1]].published,
             -_weight_rank(cases[item[0]].priority),
             cases[item[0]].submitted_at,
             cases[item[0]].id,
@@ -507,6 +524,26 @@ _PRIORITY_RANK = {"routine": 0, "urgent": 1, "emergent": 2}
 
 def _weight_rank(priority: str) -> int:
     return _PRIORITY_RANK.get(priority, 0)
+
+
+def site_groups(sessions: Sequence[SessionSlot]) -> dict[str, str]:
+    """Return site -> representative site of its group (sites linked by shared sessions)."""
+    parent: dict[str, str] = {}
+
+    def find(site: str) -> str:
+        """Return the representative site of a site's group."""
+        while parent.setdefault(site, site) != site:
+            parent[site] = parent[parent[site]]
+            site = parent[site]
+        return site
+
+    for session in sessions:
+        ordered = sorted(session.sites)
+        for other in ordered:
+            root_a, root_b = find(ordered[0]), find(other)
+            if root_a != root_b:
+                parent[max(root_a, root_b)] = min(root_a, root_b)
+    return {site: find(site) for site in list(parent)}
 
 
 def _split_components(problem: Problem) -> list[Component]:
