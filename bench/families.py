@@ -231,7 +231,7 @@ def _scale_capacity(sessions, cases, shape: Shape, rng: random.Random) -> list[S
 
 
 def perturbations(sessions, cases, placements, seed: int = 1, published_weeks: int = 2):
-    """Return {name: (sessions, cases)} for the three events the stability target names.
+    """Return {name: (sessions, cases, changed session ids, changed case ids)} for 3 events.
 
     Every case keeps the plan's placement as its current one; sessions in the first
     `published_weeks` weeks are published.
@@ -251,15 +251,14 @@ def perturbations(sessions, cases, placements, seed: int = 1, published_weeks: i
     person = rng.choice(booked) if booked else None
     leave_from = first + timedelta(weeks=rng.randint(0, 3))
     leave_to = leave_from + timedelta(weeks=2)
-    events["specialist on leave"] = (
-        [
-            replace(s, available={sp: ids - {person} for sp, ids in s.available.items()})
-            if leave_from <= s.starts_at < leave_to
-            else s
-            for s in base_sessions
-        ],
-        base_cases,
-    )
+    on_leave = [
+        replace(s, available={sp: ids - {person} for sp, ids in s.available.items()})
+        if leave_from <= s.starts_at < leave_to
+        else s
+        for s in base_sessions
+    ]
+    changed = [a.id for a, b in zip(on_leave, base_sessions, strict=True) if a != b]
+    events["specialist on leave"] = (on_leave, base_cases, changed, [])
     # 5% new cases, drawn like the family's own, half of them urgent or emergent
     next_id = max(c.id for c in cases) + 1
     extra = rng.sample(cases, max(1, len(cases) // 20))
@@ -272,7 +271,7 @@ def perturbations(sessions, cases, placements, seed: int = 1, published_weeks: i
         )
         for k, c in enumerate(extra)
     ]
-    events["5% new cases"] = (base_sessions, base_cases + arrivals)
+    events["5% new cases"] = (base_sessions, base_cases + arrivals, [], [c.id for c in arrivals])
     # one busy draft session is cancelled
     counts: dict[int, int] = {}
     for c in base_cases:
@@ -286,5 +285,7 @@ def perturbations(sessions, cases, placements, seed: int = 1, published_weeks: i
     events["session cancelled"] = (
         [replace(s, cancelled=True) if s.id == cancelled else s for s in base_sessions],
         base_cases,
+        [cancelled] if cancelled is not None else [],
+        [],
     )
     return events

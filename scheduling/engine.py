@@ -7,6 +7,7 @@ import multiprocessing.connection
 import os
 import time
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -120,7 +121,8 @@ def replan_affected(
         and c.current_session_id not in free_sessions
         and c.id not in changed_cases
     )
-    return _plan(sub_sessions, sub_cases, policy, now, hold)
+    # an event replan answers as soon as its plan is found: no MIP polish on spare time
+    return _plan(sub_sessions, sub_cases, replace(policy, polish=False), now, hold)
 
 
 def _plan(sessions, cases, policy: Policy, now: datetime | None, hold: frozenset[int]) -> Plan:
