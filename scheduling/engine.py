@@ -43,6 +43,7 @@ from scheduling.solver import (
     ComponentResult,
     gap_of,
     polish_component,
+    polish_in_windows,
     solve_component,
 )
 
@@ -109,11 +110,15 @@ def replan_affected(
     for case in sub_cases:
         if case.id not in changed_cases or case.ready_on is None:
             continue
+        # only the sessions where a changed case would be on time give up their drafts (all
+        # those up to its latest day freed twice the drafts for little gain); when it cannot
+        # be on time anywhere, those up to its latest day
+        options = by_site.get(case.site, ())
+        on_time = [s.id for s, day in options if case.ready_on <= day <= case.decision_due_on]
         latest = case.decision_due_on + timedelta(days=policy.allowed_lateness_days)
-        # the sessions a changed case could use give up their drafts to the solver
-        for session, day in by_site.get(case.site, ()):
-            if case.ready_on <= day <= latest:
-                free_sessions.add(session.id)
+        free_sessions.update(
+            on_time or [s.id for s, day in options if case.ready_on <= day <= latest]
+        )
     hold = frozenset(
         c.id
         for c in sub_cases
@@ -121,8 +126,12 @@ def replan_affected(
         and c.current_session_id not in free_sessions
         and c.id not in changed_cases
     )
-    # an event replan answers as soon as its plan is found: no MIP polish on spare time
-    return _plan(sub_sessions, sub_cases, replace(policy, polish=False), now, hold)
+    # an event replan answers as soon as its plan is found (no MIP polish on spare time) and
+    # holds on to its drafts more firmly than the periodic plan
+    replan_policy = replace(
+        policy, polish=False, keep_bonus=max(policy.keep_bonus, policy.replan_keep_bonus)
+    )
+    return _plan(sub_sessions, sub_cases, replan_policy, now, hold)
 
 
 def _plan(sessions, cases, policy: Policy, now: datetime | None, hold: frozenset[int]) -> Plan:
@@ -429,12 +438,15 @@ def _solve_sequence(components, order, deadline, report=None):
 def _polish_sequence(components, results, deadline):
     """Yield (component number, result) for plans HiGHS MIP improves in the time left.
 
-    The time is shared by each component's gap to its bound, largest gap first.
+    The time is shared by each component's gap to its bound, largest gap first. Components
+    up to `POLISH_MAX_PAIRS` get one MIP over the whole component (measured better than
+    windows there: 99.34% against 99.29% of the bound in 9 s on a 4,400-pair component);
+    larger ones get MIPs over windows of consecutive sessions.
     """
     gaps = {
         number: gap_of(components[number], result)
         for number, result in results.items()
-        if not result.proven_optimal and components[number].pair_case.size <= POLISH_MAX_PAIRS
+        if not result.proven_optimal
     }
     gap_left = sum(gaps.values())
     for number in sorted(gaps, key=lambda k: (-gaps[k], k)):
@@ -443,7 +455,11 @@ def _polish_sequence(components, results, deadline):
             return
         share = time_left * gaps[number] / gap_left
         gap_left -= gaps[number]
-        polished = polish_component(components[number], results[number], share)
+        component = components[number]
+        if component.pair_case.size <= POLISH_MAX_PAIRS:
+            polished = polish_component(component, results[number], share)
+        else:
+            polished = polish_in_windows(component, results[number], time.monotonic() + share)
         if polished is not None:
             yield number, polished
 

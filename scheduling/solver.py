@@ -305,6 +305,65 @@ def polish_component(
     return ComponentResult(assignment, bound, optimal)
 
 
+def polish_in_windows(
+    component: Component,
+    result: ComponentResult,
+    deadline: float,
+    window_sessions: int = 12,
+    window_seconds: float = 1.0,
+) -> ComponentResult | None:
+    """Return a better plan from exact MIPs over windows of consecutive sessions, or None.
+
+    Each window frees the cases placed in its sessions and the unplaced ones that could go
+    there; everything else stays. Windows overlap by half, so chains can cross their seams.
+    """
+    if result.proven_optimal:
+        return None
+    pair_case, pair_session = component.pair_case, component.pair_session
+    assignment = result.assignment.copy()
+    sessions = component.capacity.size
+    step = max(1, window_sessions // 2)
+    improved = False
+    for start in range(0, max(1, sessions - step), step):
+        time_left = deadline - time.monotonic()
+        if time_left < 0.05:
+            break
+        stop = min(sessions, start + window_sessions)
+        free = (assignment < 0) | ((assignment >= start) & (assignment < stop))
+        inside = (pair_session >= start) & (pair_session < stop) & free[pair_case]
+        if not inside.any():
+            continue
+        cases, local = np.unique(pair_case[inside], return_inverse=True)
+        local_session = pair_session[inside] - start
+        values = component.pair_value[inside]
+        current = (assignment[pair_case[inside]] == pair_session[inside]).astype(np.float64)
+        columns, _dual, _optimal = _solve(
+            local,
+            local_session,
+            values,
+            component.minutes[cases],
+            component.capacity[start:stop],
+            component.count_limit[start:stop],
+            cases.size,
+            min(time_left, window_seconds),
+            integer=True,
+            start=current,
+            gap=1e-6,
+            heuristic_effort=POLISH_HEURISTIC_EFFORT,
+        )
+        if columns is None:
+            continue
+        chosen = columns >= INTEGRAL
+        if float(values[chosen].sum()) <= float(values[current > 0].sum()) + 1e-7:
+            continue
+        assignment[cases] = -1
+        assignment[pair_case[inside][chosen]] = pair_session[inside][chosen]
+        improved = True
+    if not improved:
+        return None
+    return ComponentResult(assignment, result.bound, False)
+
+
 def gap_of(component: Component, result: ComponentResult) -> float:
     """Return how far a component's plan is below its bound, in objective units."""
     return max(0.0, result.bound - _assignment_value(result.assignment, component))
