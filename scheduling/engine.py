@@ -7,7 +7,7 @@ import multiprocessing.connection
 import os
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -132,6 +132,64 @@ def replan_affected(
         policy, polish=False, keep_bonus=max(policy.keep_bonus, policy.replan_keep_bonus)
     )
     return _plan(sub_sessions, sub_cases, replan_policy, now, hold)
+
+
+@dataclass(frozen=True)
+class SessionOption:
+    """One session a case could go to, with its value and whether it has room now."""
+
+    session_id: int
+    value: float
+    fits_now: bool
+    minutes_free: int
+    on_time: bool
+
+
+def sessions_for_case(
+    sessions: Sequence[SessionSlot],
+    cases: Sequence[CaseDemand],
+    policy: Policy,
+    case_id: int,
+) -> list[SessionOption]:
+    """Return every session the case may go to, best value first, without planning anything.
+
+    For the case page's "find a session": only the case's own pairs are built, and the room
+    left at each session comes from the other cases' `current_session_id`, so the answer
+    takes milliseconds whatever the center's size.
+    """
+    case = next((c for c in cases if c.id == case_id), None)
+    if case is None:
+        raise ValueError(f"case {case_id}: not among the cases given")
+    candidates = [s for s in sessions if case.site in s.sites]
+    wanted = {s.id for s in candidates}
+    used_minutes: dict[int, int] = {}
+    used_count: dict[int, int] = {}
+    for other in cases:
+        if other.id != case_id and other.current_session_id in wanted:
+            sid = other.current_session_id
+            used_minutes[sid] = used_minutes.get(sid, 0) + other.minutes
+            used_count[sid] = used_count.get(sid, 0) + 1
+    # the case alone, unplaced, so the pairs are every session it may go to, room aside
+    alone = replace(case, current_session_id=None, pinned=False)
+    problem = build_problem(candidates, [alone], policy)
+    options = []
+    for si, value in zip(problem.pair_session.tolist(), problem.pair_value.tolist(), strict=True):
+        session = problem.sessions[si]
+        free = session.capacity_minutes - used_minutes.get(session.id, 0)
+        count_ok = session.max_cases is None or used_count.get(session.id, 0) < session.max_cases
+        if case.current_session_id == session.id:
+            value += policy.keep_bonus
+        options.append(
+            SessionOption(
+                session_id=session.id,
+                value=value,
+                fits_now=case.minutes <= free and count_ok,
+                minutes_free=max(0, free),
+                on_time=problem.session_dates[si] <= case.decision_due_on,
+            )
+        )
+    options.sort(key=lambda option: (not option.fits_now, -option.value, option.session_id))
+    return options
 
 
 def _plan(sessions, cases, policy: Policy, now: datetime | None, hold: frozenset[int]) -> Plan:

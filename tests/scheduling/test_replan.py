@@ -5,7 +5,14 @@ from dataclasses import replace
 import pytest
 
 from bench.instances import generate_instance
-from scheduling import Plan, Policy, find_violations, plan_schedule, replan_affected
+from scheduling import (
+    Plan,
+    Policy,
+    find_violations,
+    plan_schedule,
+    replan_affected,
+    sessions_for_case,
+)
 from scheduling.problem import site_groups
 
 POLICY = Policy(isolate_solver=False, time_limit_seconds=20, polish=False)
@@ -76,3 +83,42 @@ def test_a_lost_specialist_forces_only_the_moves_it_must(planned):
     replan = replan_affected(sessions, cases, POLICY, changed_session_ids=[target])
     assert not any(sid == target for sid in replan.placements.values())
     assert find_violations(sessions, cases, POLICY, _merged(cases, replan)) == []
+
+
+def test_sessions_for_case_lists_valid_sessions_best_first(planned):
+    sessions, cases = planned
+    published = {s.id for s in sessions if s.published}
+    target = next(
+        c
+        for c in cases
+        if c.current_session_id is not None and c.current_session_id not in published
+    )
+    options = sessions_for_case(sessions, cases, POLICY, target.id)
+    # its own session is among them, with room (its own minutes do not count against it)
+    assert any(o.session_id == target.current_session_id and o.fits_now for o in options)
+    fitting = [o for o in options if o.fits_now]
+    assert [o.value for o in fitting] == sorted((o.value for o in fitting), reverse=True)
+    # putting the case on any session that fits now breaks no rule
+    for option in fitting[:5]:
+        placements = {c.id: c.current_session_id for c in cases}
+        placements[target.id] = option.session_id
+        plan = Plan(placements, {}, 0.0, 0.0, False, "suggested")
+        assert find_violations(sessions, cases, POLICY, plan) == []
+    # and the sessions it leaves out are ones the rules forbid
+    offered = {o.session_id for o in options}
+    for session in sessions:
+        if session.id in offered or target.site not in session.sites:
+            continue
+        placements = {c.id: c.current_session_id for c in cases}
+        placements[target.id] = session.id
+        plan = Plan(placements, {}, 0.0, 0.0, False, "forbidden")
+        assert any(
+            f"case {target.id} at session" in v
+            for v in find_violations(sessions, cases, POLICY, plan)
+        )
+
+
+def test_sessions_for_case_refuses_an_unknown_case(planned):
+    sessions, cases = planned
+    with pytest.raises(ValueError, match="case 999999"):
+        sessions_for_case(sessions, cases, POLICY, 999999)
