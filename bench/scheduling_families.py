@@ -33,6 +33,7 @@ from scheduling import (
     greedy_value_density,
     plan_schedule,
     replan_affected,
+    sessions_for_case,
 )
 from scheduling.problem import build_problem
 from scheduling.solver import _columns_to_assignment, _solve
@@ -168,6 +169,18 @@ def _replans(sessions, cases, plan, policy, seed, replan_limit) -> list[dict]:
     return rows
 
 
+def _find_session_ms(sessions, cases, plan, policy, seed) -> tuple[float, float]:
+    """Return p50 and p95 milliseconds of `sessions_for_case` for 50 cases of the plan."""
+    current = [replace(c, current_session_id=plan.placements[c.id]) for c in cases]
+    rng = np.random.default_rng(seed)
+    timings = []
+    for index in rng.choice(len(current), size=min(50, len(current)), replace=False).tolist():
+        started = time.perf_counter()
+        sessions_for_case(sessions, current, policy, current[index].id)
+        timings.append(1000 * (time.perf_counter() - started))
+    return float(np.percentile(timings, 50)), float(np.percentile(timings, 95))
+
+
 def run_one(
     run: str, seed: int, time_limit: float, mip_seconds: float, replan_limit: float = 2.5
 ) -> dict:
@@ -193,6 +206,7 @@ def run_one(
         "greedy_share_lp": greedy.objective / bounds["lp"],
         "violations": len(find_violations(sessions, cases, policy, plan)),
         "replans": _replans(sessions, cases, plan, policy, seed, replan_limit),
+        "find_session_ms": _find_session_ms(sessions, cases, plan, policy, seed),
     }
 
 
@@ -231,8 +245,8 @@ def _subprocess(flag: str, run: str, args) -> dict | float:
 def _tables(results: list[dict]) -> str:
     lines = [
         "| family | size | pairs | % of LP bound | % of best MIP plan | value-density greedy "
-        "| seconds | peak MB | violations | engine method |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| seconds | peak MB | violations | engine method | find a session p50 / p95 ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in results:
         family, size = r["run"].split(":")
@@ -240,7 +254,8 @@ def _tables(results: list[dict]) -> str:
         lines.append(
             f"| {family} | {size} | {r['pairs']} | {100 * r['share_lp']:.3f}% | {mip} "
             f"| {100 * r['greedy_share_lp']:.3f}% | {r['seconds']:.2f} | {r['peak_mb']:.0f} "
-            f"| {r['violations']} | {r['method']} |"
+            f"| {r['violations']} | {r['method']} "
+            f"| {r['find_session_ms'][0]:.0f} / {r['find_session_ms'][1]:.0f} |"
         )
     lines += [
         "",
