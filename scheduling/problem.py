@@ -368,27 +368,49 @@ def _build_pairs(
         & (minutes[pair_case] <= capacity[pair_session])
     )
     pair_case, pair_session = pair_case[keep], pair_session[keep]
-    # specialty and named-specialist rules, in Python only for the cases that have them
-    special = np.array(
-        [bool(case_needs[i]) or c.kind == "individual" for i, c in enumerate(cases)], dtype=bool
-    )
-    if special[pair_case].any():
-        rows = np.flatnonzero(special[pair_case])
-        ok = np.ones(pair_case.size, dtype=bool)
-        present_ids: dict[int, set[int]] = {}
-        for row in rows.tolist():
-            ci, si = int(pair_case[row]), int(pair_session[row])
-            case = cases[ci]
-            if case_needs[ci] & ~present[si]:
-                ok[row] = False
-            elif case.kind == "individual":
-                if si not in present_ids:
-                    present_ids[si] = set().union(*sessions[si].available.values())
-                ok[row] = (
-                    case.requested_specialist_id is not None
-                    and case.requested_specialist_id in present_ids[si]
-                )
-        pair_case, pair_session = pair_case[ok], pair_session[ok]
+    # specialty rules as bit masks; 63 specialties fit one int64, more take Python ints
+    if len(specialties) <= 63:
+        present_bits = np.array(present, dtype=np.int64)
+        needs_bits = np.array(case_needs, dtype=np.int64)
+        ok = (needs_bits[pair_case] & ~present_bits[pair_session]) == 0
+    else:
+        ok = np.array(
+            [
+                not (case_needs[ci] & ~present[si])
+                for ci, si in zip(pair_case.tolist(), pair_session.tolist(), strict=True)
+            ],
+            dtype=bool,
+        )
+    # a named specialist must be available at the session: look (session, person) keys up
+    individual = np.array([c.kind == "individual" for c in cases], dtype=bool)
+    rows = np.flatnonzero(individual[pair_case] & ok)
+    if rows.size:
+        people = sorted({i for s in sessions for ids in s.available.values() for i in ids})
+        person_rank = {person: rank for rank, person in enumerate(people)}
+        width = len(people) + 1
+        keys = np.array(
+            sorted(
+                {
+                    si * width + person_rank[i]
+                    for si, s in enumerate(sessions)
+                    for ids in s.available.values()
+                    for i in ids
+                }
+            ),
+            dtype=np.int64,
+        )
+        # an unknown or missing requested specialist gets the rank no one has
+        wanted = np.array(
+            [person_rank.get(c.requested_specialist_id, len(people)) for c in cases],
+            dtype=np.int64,
+        )
+        row_keys = pair_session[rows] * width + wanted[pair_case[rows]]
+        if keys.size:
+            found = np.minimum(np.searchsorted(keys, row_keys), keys.size - 1)
+            ok[rows] = keys[found] == row_keys
+        else:
+            ok[rows] = False
+    pair_case, pair_session = pair_case[ok], pair_session[ok]
     order = np.lexsort((pair_session, pair_case))
     pair_case, pair_session = pair_case[order], pair_session[order]
     offset = np.array([(s.starts_at - first_start).total_seconds() / 86400.0 for s in sessions])[

@@ -94,38 +94,71 @@ def solve_in_windows(
     return assignment, best_bound
 
 
+def _later_best(component, order, minute_price, count_price) -> np.ndarray:
+    """Return, per pair in `order` (by case, then session), the best priced value of the
+    case at this or any later session of it, never below 0 (the case may stay out)."""
+    pair_case = component.pair_case[order]
+    pair_session = component.pair_session[order]
+    reduced = (
+        component.pair_value[order]
+        - component.minutes[pair_case] * minute_price[pair_session]
+        - count_price[pair_session]
+    )
+    reduced = np.maximum(reduced, 0.0)
+    # a running maximum from the end that restarts at every case: lifting each case by a
+    # step larger than any value makes earlier cases (seen later) dominate the ones before
+    step = float(reduced.max(initial=0.0)) * 2.0 + 1.0
+    lift = (pair_case.max(initial=0) - pair_case).astype(np.float64) * step
+    running = np.maximum.accumulate((reduced + lift)[::-1])[::-1]
+    return np.maximum(running - lift, 0.0)
+
+
 def _one_pass(component, edges, minute_price, count_price, priced, deadline, solve_lp):
-    """Fix placements window by window, updating the prices in place; say if it finished."""
+    """Fix placements window by window, updating the prices in place; say if it finished.
+
+    Each window costs time in its own pairs only: the pairs are indexed by session once, and
+    the best later option of each case comes from one running maximum per pass (the prices
+    of later sessions do not change during a pass).
+    """
     pair_case, pair_session = component.pair_case, component.pair_session
     case_count = component.case_index.size
+    session_count = component.capacity.size
     assignment = np.full(case_count, -1, dtype=np.int64)
     free = np.ones(case_count, dtype=bool)
-    weight = component.minutes[pair_case]
+    by_session = np.argsort(pair_session, kind="stable")
+    bounds = np.searchsorted(pair_session[by_session], np.arange(session_count + 1))
+    order = np.lexsort((pair_session, pair_case))
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    sorted_case = pair_case[order]
+    later_best = _later_best(component, order, minute_price, count_price) if priced else None
+    last_rank = np.full(case_count, -1, dtype=np.int64)
     for start, stop in edges:
         if time.monotonic() >= deadline:
             return assignment, False
-        outside = np.zeros(case_count)
-        if priced:
-            later = pair_session >= stop
-            reduced = (
-                component.pair_value[later]
-                - weight[later] * minute_price[pair_session[later]]
-                - count_price[pair_session[later]]
-            )
-            np.maximum.at(outside, pair_case[later], reduced)
-        inside = (pair_session >= start) & (pair_session < stop) & free[pair_case]
-        if not inside.any():
+        inside = by_session[bounds[start] : bounds[stop]]
+        inside = np.sort(inside[free[pair_case[inside]]])
+        if inside.size == 0:
             continue
         cases, local_case = np.unique(pair_case[inside], return_inverse=True)
+        outside = np.zeros(cases.size)
+        if later_best is not None:
+            # the case's next pair after its last one in this window is its first later one
+            np.maximum.at(last_rank, pair_case[inside], rank[inside])
+            after = last_rank[cases] + 1
+            last_rank[cases] = -1
+            has_later = after < order.size
+            has_later[has_later] = sorted_case[after[has_later]] == cases[has_later]
+            outside[has_later] = later_best[after[has_later]]
         width = stop - start
         # the outside option is a column in the case's row only: a session of its own with
         # room for everyone stands for "some later session"
-        option = np.flatnonzero(outside[cases] > 0)
+        option = np.flatnonzero(outside > 0)
         columns_case = np.concatenate([local_case, option])
         columns_session = np.concatenate(
             [pair_session[inside] - start, np.full(option.size, width)]
         )
-        columns_value = np.concatenate([component.pair_value[inside], outside[cases][option]])
+        columns_value = np.concatenate([component.pair_value[inside], outside[option]])
         minutes = component.minutes[cases]
         capacity = np.concatenate([component.capacity[start:stop], [minutes.sum() + 1.0]])
         count_limit = np.concatenate([component.count_limit[start:stop], [np.inf]])
