@@ -355,6 +355,14 @@ def _greedy_component(component: Component) -> ComponentResult:
     args = _component_args(component)
     assignment = assign_value_density(*args, component.case_index.size)
     assignment = improve_by_moves(assignment, *args)
+    kept = component.pair_kept
+    if kept is not None and kept.any():
+        # on a replan, the greedy that first keeps drafts where they are moves far fewer of
+        # them; the better of the two (by objective) is the floor
+        keeping = assign_value_density(*args, component.case_index.size, first=kept)
+        keeping = improve_by_moves(keeping, *args)
+        if _component_value(component, keeping) >= _component_value(component, assignment):
+            assignment = keeping
     best = np.zeros(component.case_index.size)
     np.maximum.at(best, component.pair_case, component.pair_value)
     return ComponentResult(assignment, float(best.sum()), False)

@@ -58,6 +58,8 @@ class Component:
     count_limit: np.ndarray
     # board of each session: sessions of one board in nearby weeks compete for the same cases
     session_board: np.ndarray
+    # pairs that keep a case on its current (draft) session, when known
+    pair_kept: np.ndarray | None = None
 
 
 @dataclass
@@ -79,6 +81,7 @@ class Problem:
     count_limit: np.ndarray
     components: list[Component]
     warnings: list[str]
+    pair_kept: np.ndarray | None = None
 
 
 def _specialists_present(session: SessionSlot, specialty: str) -> bool:
@@ -234,7 +237,7 @@ def build_problem(
         hold_case_ids,
     )
 
-    pair_case, pair_session, values = _build_pairs(
+    pair_case, pair_session, values, kept = _build_pairs(
         sessions,
         cases,
         policy,
@@ -259,6 +262,7 @@ def build_problem(
         pair_case=pair_case,
         pair_session=pair_session,
         pair_value=values,
+        pair_kept=kept,
         minutes=minutes,
         capacity=capacity,
         count_limit=count_limit,
@@ -298,7 +302,12 @@ def _build_pairs(
     `pair_is_feasible` is an array comparison; values follow `pair_value` operation for
     operation, so they are bit for bit the same.
     """
-    empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    empty = (
+        np.zeros(0, dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
+        np.zeros(0),
+        np.zeros(0, dtype=bool),
+    )
     if not sessions or not cases:
         return empty
     specialties = sorted(
@@ -433,7 +442,7 @@ def _build_pairs(
     fraction = offset / horizon_days if horizon_days > 0 else np.zeros_like(offset)
     fcfs_score = np.array(fcfs)[pair_case]
     values = values + policy.fcfs_epsilon * fcfs_score * (1.0 - 0.5 * fraction)
-    return pair_case, pair_session, values.astype(np.float64)
+    return pair_case, pair_session, values.astype(np.float64), kept
 
 
 OPINION_KINDS = frozenset(get_args(OpinionKind))
@@ -606,6 +615,7 @@ def _split_components(problem: Problem) -> list[Component]:
                 pair_case=local_case.astype(np.int64),
                 pair_session=local_session.astype(np.int64),
                 pair_value=problem.pair_value[mask],
+                pair_kept=None if problem.pair_kept is None else problem.pair_kept[mask],
                 minutes=problem.minutes[case_index],
                 capacity=problem.capacity[session_index],
                 count_limit=problem.count_limit[session_index],
