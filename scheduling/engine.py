@@ -351,12 +351,14 @@ def _component_args(component: Component) -> tuple:
     )
 
 
-def _greedy_component(component: Component) -> ComponentResult:
+def _greedy_component(component: Component, deadline: float = np.inf) -> ComponentResult:
     args = _component_args(component)
     assignment = assign_value_density(*args, component.case_index.size)
-    assignment = improve_by_moves(assignment, *args)
+    # past the deadline only the value-density plan itself, the promised floor, is made
+    if time.monotonic() < deadline:
+        assignment = improve_by_moves(assignment, *args)
     kept = component.pair_kept
-    if kept is not None and kept.any():
+    if kept is not None and kept.any() and time.monotonic() < deadline:
         # on a replan, the greedy that first keeps drafts where they are moves far fewer of
         # them; the better of the two (by objective) is the floor
         keeping = assign_value_density(*args, component.case_index.size, first=kept)
@@ -391,7 +393,7 @@ def _solve_all(
     # the greedy plans come first (while the workers start), so that a plan exists whatever
     # happens to the solver, and they are the fallback of every component it does not reach
     for number, component in enumerate(components):
-        best.offer(number, _greedy_component(component), from_solver=False)
+        best.offer(number, _greedy_component(component, deadline), from_solver=False)
     if workers is not None:
         workers.collect(best, _idle_work(problem, order, best, writer, deadline))
         return

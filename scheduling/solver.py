@@ -37,8 +37,10 @@ WIDE_SWEEPS = 2
 # unplaced cases offered to each wide window (the best per minute): 6 did as well as 24
 WIDE_HOPEFULS = 6
 # components with more pairs are solved in rolling time windows (scheduling/windows.py)
-# instead of one LP, which would need most of the time limit on its own
-LARGE_PAIRS = 60_000
+# instead of one LP, which would need most of the time limit on its own (135k pairs 2.8 s,
+# 300k 9.7 s); below it the whole LP is better (a 69k-pair component: 99.81% of its bound
+# through the LP, about 99.2% through windows)
+LARGE_PAIRS = 150_000
 # window passes: one without prices, then re-solves with the prices the last pass left
 WINDOW_PASSES = 3
 # share of a large component's time the windows may use; the rest is for the repair steps
