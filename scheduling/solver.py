@@ -245,8 +245,8 @@ def _repair_and_sweep(
         component.count_limit,
     )
     assignment = improve_by_moves(assignment, *args)
-    if report is not None and component.pair_case.size > LARGE_PAIRS:
-        # re-packing a large component takes a while: send the filled plan first
+    if report is not None:
+        # re-packing takes a while on a busy machine: send the filled plan first
         report(ComponentResult(assignment, bound, False))
     assignment = repack_sessions(assignment, *args, deadline=deadline, passes=FIRST_PASSES)
     best_value = _assignment_value(assignment, component)
