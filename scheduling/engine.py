@@ -353,12 +353,20 @@ def _component_args(component: Component) -> tuple:
 
 def _greedy_component(component: Component, deadline: float = np.inf) -> ComponentResult:
     args = _component_args(component)
+    started = time.monotonic()
     assignment = assign_value_density(*args, component.case_index.size)
-    # past the deadline only the value-density plan itself, the promised floor, is made
-    if time.monotonic() < deadline:
+    # each later greedy step is one more pass over the pairs, about as long as the first:
+    # near the deadline only the value-density plan itself, the promised floor, is made
+    step = time.monotonic() - started
+
+    def time_for(passes: int) -> bool:
+        """Return True when that many more passes over the pairs fit before the deadline."""
+        return time.monotonic() + 1.5 * passes * step < deadline
+
+    if time_for(1):
         assignment = improve_by_moves(assignment, *args)
     kept = component.pair_kept
-    if kept is not None and kept.any() and time.monotonic() < deadline:
+    if kept is not None and kept.any() and time_for(2):
         # on a replan, the greedy that first keeps drafts where they are moves far fewer of
         # them; the better of the two (by objective) is the floor
         keeping = assign_value_density(*args, component.case_index.size, first=kept)
@@ -437,7 +445,7 @@ def _idle_work(problem: Problem, order, best: _Incumbents, writer: ReasonWriter,
         if count % 32 == 31:
             yield
     for number in reversed(order):
-        if number in best.solved:
+        if number in best.solved or time.monotonic() >= deadline:
             continue
         component = problem.components[number]
         args = _component_args(component)
