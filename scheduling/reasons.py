@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from scheduling.business_days import records_cutoff
 from scheduling.model import CaseDemand, Policy, SessionSlot
@@ -64,8 +65,14 @@ class ReasonWriter:
             if not session.cancelled:
                 for site in session.sites:
                     self.by_site[site].append(index)
+        # sessions are in (starts_at, id) order, so each site's list is sorted by start
+        self.starts = {
+            site: [problem.sessions[i].starts_at for i in indices]
+            for site, indices in self.by_site.items()
+        }
         self.cutoffs: dict[int, date] = {}
         self.written: dict[int, str] = {}
+        self.missing: dict[tuple, list[str]] = {}
 
     def cutoff_of(self, index: int) -> date:
         """Return the records cutoff of a session, computed once."""
@@ -78,6 +85,13 @@ class ReasonWriter:
             )
         return self.cutoffs[index]
 
+    def missing_of(self, index: int, case: CaseDemand) -> list[str]:
+        """Return the specialists session `index` lacks for the case, computed once per kind."""
+        key = (index, case.kind, case.extra_specialties, case.requested_specialist_id)
+        if key not in self.missing:
+            self.missing[key] = _missing_for(self.problem.sessions[index], case, self.policy)
+        return self.missing[key]
+
     def explain(self, case_index: int) -> str:
         """Return the reason a case of the problem is unplaced."""
         if case_index not in self.written:
@@ -89,6 +103,8 @@ class ReasonWriter:
                 self.policy,
                 self.now,
                 self.cutoff_of,
+                self.starts.get(case.site),
+                self.missing_of,
             )
         return self.written[case_index]
 
@@ -120,7 +136,7 @@ def _missing_for(session: SessionSlot, case: CaseDemand, policy: Policy) -> list
     return list(dict.fromkeys(missing))
 
 
-def _first_possible(case, candidates, problem, policy, arrival: date, cutoff_of) -> date | None:
+def _first_possible(case, candidates, problem, arrival: date, cutoff_of, missing_of) -> date | None:
     """Return the first session date the case could use if it were ready on `arrival`."""
     for index in candidates:
         session = problem.sessions[index]
@@ -130,19 +146,33 @@ def _first_possible(case, candidates, problem, policy, arrival: date, cutoff_of)
             continue
         if case.minutes > session.capacity_minutes:
             continue
-        if not _missing_for(session, case, policy):
+        if not missing_of(index, case):
             return problem.session_dates[index]
     return None
 
 
-def _explain(case, candidates, problem, policy, now, cutoff_of) -> str:
+def _explain(case, candidates, problem, policy, now, cutoff_of, starts=None, missing_of=None):
+    """Return the reason one case is unplaced; `missing_of(index, case)` may be cached."""
+    if missing_of is None:
+
+        def missing_of(index: int, case: CaseDemand) -> list[str]:
+            """Return the specialists session `index` lacks for the case."""
+            return _missing_for(problem.sessions[index], case, policy)
+
     site = _site_label(case.site)
     latest = case.decision_due_on + timedelta(days=policy.allowed_lateness_days)
     if not candidates:
         return f"no {site} session is scheduled"
+    first, last = 0, len(candidates)
+    if starts is not None:
+        # candidates are in start order: look only at those after submission and at most two
+        # days past the latest day in UTC (a local date is within a day of the UTC one)
+        first = bisect.bisect_right(starts, case.submitted_at)
+        limit = datetime.combine(latest + timedelta(days=2), time.min, tzinfo=UTC)
+        last = bisect.bisect_right(starts, limit)
     in_window = [
         i
-        for i in candidates
+        for i in candidates[first:last]
         if problem.sessions[i].starts_at > case.submitted_at and problem.session_dates[i] <= latest
     ]
     if case.ready_on is None:
@@ -161,7 +191,7 @@ def _explain(case, candidates, problem, policy, now, cutoff_of) -> str:
             today = (now or case.submitted_at).date()
             arrival = max(today, case.submitted_at.date())
             when = "once they arrive"
-        first = _first_possible(case, candidates, problem, policy, arrival, cutoff_of)
+        first = _first_possible(case, candidates, problem, arrival, cutoff_of, missing_of)
         if first is None:
             parts.append(f"{when} no {site} session in the plan could take the case")
         else:
@@ -175,7 +205,7 @@ def _explain(case, candidates, problem, policy, now, cutoff_of) -> str:
         )
     ready = [i for i in in_window if cutoff_of(i) >= case.ready_on]
     if not ready:
-        first = _first_possible(case, candidates, problem, policy, case.ready_on, cutoff_of)
+        first = _first_possible(case, candidates, problem, case.ready_on, cutoff_of, missing_of)
         text = (
             f"records complete on {format_day(case.ready_on)}, too late for the records lead "
             f"time of every {site} session by {format_day(latest)}"
@@ -183,7 +213,7 @@ def _explain(case, candidates, problem, policy, now, cutoff_of) -> str:
         if first is not None:
             text += f"; the first possible session is {format_day(first)}"
         return text
-    missing_by_session = [_missing_for(problem.sessions[i], case, policy) for i in ready]
+    missing_by_session = [missing_of(i, case) for i in ready]
     usable = [i for i, missing in zip(ready, missing_by_session, strict=True) if not missing]
     if not usable:
         common = set(missing_by_session[0]).intersection(*map(set, missing_by_session[1:]))
