@@ -29,8 +29,9 @@ def test_any_limit_gives_at_least_the_value_density_plan_and_returns_soon(center
     assert plan.objective >= greedy.objective - 1e-6
     assert find_violations(sessions, cases, policy, plan) == []
     assert set(plan.reasons) == set(plan.unplaced())
-    # the fallback and the reasons are inside the limit; 1 s of slack for a loaded machine
-    assert elapsed < limit + 1.0
+    # the fallback and the reasons are inside the limit (measured: limit + 0.05 s); 2 s of
+    # slack because shared CI machines run at load 6-8 on 2 cores
+    assert elapsed < limit + 2.0
 
 
 def test_zero_time_limit_falls_back_without_solving(center):
