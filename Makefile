@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres lint format bench-scheduling bench-feeds clean
+.PHONY: run test test-sqlite test-postgres lint format bench-scheduling bench-scheduling-families bench-feeds clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ format: $(VENV)/.installed-test
 
 bench-scheduling: $(VENV)/.installed-test
 	$(BIN)/python -m bench.scheduling
+
+# every family and size once, with the 100 s HiGHS MIP at 2k and 5k: about 30 minutes
+bench-scheduling-families: $(VENV)/.installed-test
+	$(BIN)/python -m bench.scheduling_families
 
 bench-feeds: $(VENV)/.installed-test
 	command -v wrk || (apt-get update && apt-get install -y wrk)

@@ -2,7 +2,14 @@
 
 from scheduling.business_days import holiday_dates, is_business_day, records_cutoff
 from scheduling.check import find_violations
-from scheduling.engine import greedy_edf, greedy_value_density, plan_schedule
+from scheduling.engine import (
+    SessionOption,
+    greedy_edf,
+    greedy_value_density,
+    plan_schedule,
+    replan_affected,
+    sessions_for_case,
+)
 from scheduling.model import Blocker, CaseDemand, Plan, Policy, SessionSlot
 
 __all__ = [
@@ -10,6 +17,7 @@ __all__ = [
     "CaseDemand",
     "Plan",
     "Policy",
+    "SessionOption",
     "SessionSlot",
     "find_violations",
     "greedy_edf",
@@ -18,4 +26,6 @@ __all__ = [
     "is_business_day",
     "plan_schedule",
     "records_cutoff",
+    "replan_affected",
+    "sessions_for_case",
 ]

@@ -13,8 +13,12 @@ def assign_value_density(
     capacity: np.ndarray,
     count_limit: np.ndarray,
     case_count: int,
+    first: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Return session index per case (-1 = unplaced), taking pairs by value per minute."""
+    """Return session index per case (-1 = unplaced), taking pairs by value per minute.
+
+    Pairs marked in `first` (e.g. those keeping a case where it is) are taken before all others.
+    """
     assignment = np.full(case_count, -1, dtype=np.int64)
     if pair_case.size == 0:
         return assignment
@@ -22,7 +26,10 @@ def assign_value_density(
     slots = count_limit.astype(np.float64).copy()
     density = pair_value / np.maximum(minutes[pair_case], 1e-9)
     # lexsort keys run last-first: density descending, then case and session for determinism
-    order = np.lexsort((pair_session, pair_case, -density))
+    if first is None:
+        order = np.lexsort((pair_session, pair_case, -density))
+    else:
+        order = np.lexsort((pair_session, pair_case, -density, ~first))
     for j in order.tolist():
         case = pair_case[j]
         if assignment[case] >= 0:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import bisect
+import math
+import numbers
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from scheduling.business_days import holiday_dates, records_cutoff
-from scheduling.model import CaseDemand, Policy, SessionSlot
+from scheduling.model import CaseDemand, OpinionKind, Policy, SessionSlot
 
 
 @lru_cache(maxsize=64)
@@ -56,6 +58,8 @@ class Component:
     count_limit: np.ndarray
     # board of each session: sessions of one board in nearby weeks compete for the same cases
     session_board: np.ndarray
+    # pairs that keep a case on its current (draft) session, when known
+    pair_kept: np.ndarray | None = None
 
 
 @dataclass
@@ -77,6 +81,7 @@ class Problem:
     count_limit: np.ndarray
     components: list[Component]
     warnings: list[str]
+    pair_kept: np.ndarray | None = None
 
 
 def _specialists_present(session: SessionSlot, specialty: str) -> bool:
@@ -161,34 +166,6 @@ def _fcfs_scores(cases: Sequence[CaseDemand]) -> list[float]:
     return [1.0 - rank / (count - 1) for rank in range(count)]
 
 
-class _SiteIndex:
-    """Sessions per (site, board), sorted by date, for fast window look-ups."""
-
-    def __init__(self, sessions: list[SessionSlot], dates: list[date], cutoffs: list[date]) -> None:
-        by_key: dict[tuple[str, int], list[int]] = defaultdict(list)
-        for index, session in enumerate(sessions):
-            if session.cancelled:
-                continue
-            for site in session.sites:
-                by_key[(site, session.board_id)].append(index)
-        self.by_site: dict[str, list[tuple[list[int], list[date], list[date]]]] = defaultdict(list)
-        for (site, _board), indices in sorted(by_key.items()):
-            indices.sort(key=lambda i: (sessions[i].starts_at, sessions[i].id))
-            self.by_site[site].append(
-                (indices, [dates[i] for i in indices], [cutoffs[i] for i in indices])
-            )
-
-    def candidates(self, site: str, ready_on: date, latest: date) -> list[int]:
-        """Return session indices covering the site whose cutoff and date fit the window."""
-        found: list[int] = []
-        for indices, dates, cutoffs in self.by_site.get(site, ()):
-            # cutoffs grow with dates within one board because the lead time is the same
-            start = bisect.bisect_left(cutoffs, ready_on)
-            stop = bisect.bisect_right(dates, latest)
-            found.extend(indices[start:stop])
-        return found
-
-
 def sort_sessions(sessions: Sequence[SessionSlot]) -> list[SessionSlot]:
     """Return sessions in the engine's canonical order."""
     return sorted(sessions, key=lambda s: (s.starts_at, s.id))
@@ -200,12 +177,19 @@ def sort_cases(cases: Sequence[CaseDemand]) -> list[CaseDemand]:
 
 
 def build_problem(
-    sessions: Sequence[SessionSlot], cases: Sequence[CaseDemand], policy: Policy
+    sessions: Sequence[SessionSlot],
+    cases: Sequence[CaseDemand],
+    policy: Policy,
+    hold_case_ids: frozenset[int] = frozenset(),
 ) -> Problem:
-    """Build the feasible pairs, fixed placements and independent components."""
+    """Build the feasible pairs, fixed placements and independent components.
+
+    Cases in `hold_case_ids` keep their current (draft) session like a published one: fixed
+    while still feasible and while it fits, after the published ones.
+    """
     sessions = sort_sessions(sessions)
     cases = sort_cases(cases)
-    _reject_duplicates(sessions, cases)
+    validate_inputs(sessions, cases, policy)
     holidays = resolve_holidays(policy, sessions)
     dates = [session_local_date(s) for s in sessions]
     cutoffs = [
@@ -242,22 +226,31 @@ def build_problem(
         return pair_is_feasible(sessions[si], dates[si], cutoffs[si], quorum[si], cases[ci], policy)
 
     fixed, fixed_value = _fix_pinned_and_published(
-        sessions, cases, session_position, feasible, value_of, capacity, count_limit, warnings
+        sessions,
+        cases,
+        session_position,
+        feasible,
+        value_of,
+        capacity,
+        count_limit,
+        warnings,
+        hold_case_ids,
     )
 
-    index = _SiteIndex(sessions, dates, cutoffs)
-    pair_case: list[int] = []
-    pair_session: list[int] = []
-    values: list[float] = []
-    for ci, case in enumerate(cases):
-        if ci in fixed or case.ready_on is None:
-            continue
-        latest = case.decision_due_on + timedelta(days=policy.allowed_lateness_days)
-        for si in sorted(index.candidates(case.site, case.ready_on, latest)):
-            if feasible(ci, si) and case.minutes <= capacity[si] and count_limit[si] >= 1:
-                pair_case.append(ci)
-                pair_session.append(si)
-                values.append(value_of(ci, si))
+    pair_case, pair_session, values, kept = _build_pairs(
+        sessions,
+        cases,
+        policy,
+        dates,
+        cutoffs,
+        quorum,
+        fixed,
+        capacity,
+        count_limit,
+        first_start,
+        horizon_days,
+        fcfs,
+    )
 
     problem = Problem(
         sessions=sessions,
@@ -266,9 +259,10 @@ def build_problem(
         holidays=holidays,
         fixed=fixed,
         fixed_value=fixed_value,
-        pair_case=np.array(pair_case, dtype=np.int64),
-        pair_session=np.array(pair_session, dtype=np.int64),
-        pair_value=np.array(values, dtype=np.float64),
+        pair_case=pair_case,
+        pair_session=pair_session,
+        pair_value=values,
+        pair_kept=kept,
         minutes=minutes,
         capacity=capacity,
         count_limit=count_limit,
@@ -279,24 +273,228 @@ def build_problem(
     return problem
 
 
-def _reject_duplicates(sessions: list[SessionSlot], cases: list[CaseDemand]) -> None:
+def _microseconds(moment) -> int:
+    """Return an aware datetime as whole microseconds since the epoch (exact, unlike floats)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _build_pairs(
+    sessions,
+    cases,
+    policy,
+    dates,
+    cutoffs,
+    quorum,
+    fixed,
+    capacity,
+    count_limit,
+    first_start,
+    horizon_days,
+    fcfs,
+):
+    """Return the feasible (case, session) pairs and their values, case by case in order.
+
+    Vectorised with numpy: per (site, board) the sessions are sorted by date, so each case's
+    window of candidate sessions is two binary searches, and every rule of
+    `pair_is_feasible` is an array comparison; values follow `pair_value` operation for
+    operation, so they are bit for bit the same.
+    """
+    empty = (
+        np.zeros(0, dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
+        np.zeros(0),
+        np.zeros(0, dtype=bool),
+    )
+    if not sessions or not cases:
+        return empty
+    specialties = sorted(
+        {name for s in sessions for name in s.available}
+        | {name for c in cases for name in c.extra_specialties}
+        | {policy.pathology_specialty}
+    )
+    bit = {name: index for index, name in enumerate(specialties)}
+    # one bit per specialty in Python ints, so any number of specialties works
+    present = [sum(1 << bit[name] for name, ids in s.available.items() if ids) for s in sessions]
+    case_needs = []
+    for case in cases:
+        needs = sum(1 << bit[name] for name in case.extra_specialties)
+        if case.kind == "pathology_review":
+            needs |= 1 << bit[policy.pathology_specialty]
+        case_needs.append(needs)
+    session_date = np.array([d.toordinal() for d in dates], dtype=np.int64)
+    session_cutoff = np.array([d.toordinal() for d in cutoffs], dtype=np.int64)
+    session_start = np.array([_microseconds(s.starts_at) for s in sessions], dtype=np.int64)
+    usable = np.array([quorum[i] and not s.cancelled for i, s in enumerate(sessions)], dtype=bool)
+    usable &= count_limit >= 1
+    groups: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for index, session in enumerate(sessions):
+        if usable[index]:
+            for site in session.sites:
+                groups[(site, session.board_id)].append(index)
+    by_site: dict[str, list[np.ndarray]] = defaultdict(list)
+    for (site, _board), indices in sorted(groups.items()):
+        # sessions are already in (starts_at, id) order, so each group is sorted by date
+        by_site[site].append(np.array(indices, dtype=np.int64))
+    lateness = policy.allowed_lateness_days
+    cases_by_site: dict[str, list[int]] = defaultdict(list)
+    for ci, case in enumerate(cases):
+        if ci not in fixed and case.ready_on is not None:
+            cases_by_site[case.site].append(ci)
+    chunks_case, chunks_session = [], []
+    for site, case_list in cases_by_site.items():
+        site_cases = np.array(case_list, dtype=np.int64)
+        ready = np.array([cases[i].ready_on.toordinal() for i in case_list], dtype=np.int64)
+        latest = np.array(
+            [cases[i].decision_due_on.toordinal() + lateness for i in case_list], dtype=np.int64
+        )
+        for group in by_site.get(site, ()):
+            # cutoffs grow with dates within one board because the lead time is the same
+            start = np.searchsorted(session_cutoff[group], ready, side="left")
+            stop = np.searchsorted(session_date[group], latest, side="right")
+            counts = np.maximum(stop - start, 0)
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            first = np.repeat(start - np.cumsum(counts) + counts, counts)
+            chunks_case.append(np.repeat(site_cases, counts))
+            chunks_session.append(group[first + np.arange(total)])
+    if not chunks_case:
+        return empty
+    pair_case = np.concatenate(chunks_case)
+    pair_session = np.concatenate(chunks_session)
+    ready_on = np.array(
+        [c.ready_on.toordinal() if c.ready_on is not None else 0 for c in cases], dtype=np.int64
+    )
+    submitted = np.array([_microseconds(c.submitted_at) for c in cases], dtype=np.int64)
+    minutes = np.array([c.minutes for c in cases], dtype=np.float64)
+    keep = (
+        (ready_on[pair_case] <= session_cutoff[pair_session])
+        & (ready_on[pair_case] <= session_date[pair_session])
+        & (session_start[pair_session] > submitted[pair_case])
+        & (minutes[pair_case] <= capacity[pair_session])
+    )
+    pair_case, pair_session = pair_case[keep], pair_session[keep]
+    # specialty rules as bit masks; 63 specialties fit one int64, more take Python ints
+    if len(specialties) <= 63:
+        present_bits = np.array(present, dtype=np.int64)
+        needs_bits = np.array(case_needs, dtype=np.int64)
+        ok = (needs_bits[pair_case] & ~present_bits[pair_session]) == 0
+    else:
+        ok = np.array(
+            [
+                not (case_needs[ci] & ~present[si])
+                for ci, si in zip(pair_case.tolist(), pair_session.tolist(), strict=True)
+            ],
+            dtype=bool,
+        )
+    # a named specialist must be available at the session: look (session, person) keys up
+    individual = np.array([c.kind == "individual" for c in cases], dtype=bool)
+    rows = np.flatnonzero(individual[pair_case] & ok)
+    if rows.size:
+        people = sorted({i for s in sessions for ids in s.available.values() for i in ids})
+        person_rank = {person: rank for rank, person in enumerate(people)}
+        width = len(people) + 1
+        keys = np.array(
+            sorted(
+                {
+                    si * width + person_rank[i]
+                    for si, s in enumerate(sessions)
+                    for ids in s.available.values()
+                    for i in ids
+                }
+            ),
+            dtype=np.int64,
+        )
+        # an unknown or missing requested specialist gets the rank no one has
+        wanted = np.array(
+            [person_rank.get(c.requested_specialist_id, len(people)) for c in cases],
+            dtype=np.int64,
+        )
+        row_keys = pair_session[rows] * width + wanted[pair_case[rows]]
+        if keys.size:
+            found = np.minimum(np.searchsorted(keys, row_keys), keys.size - 1)
+            ok[rows] = keys[found] == row_keys
+        else:
+            ok[rows] = False
+    pair_case, pair_session = pair_case[ok], pair_session[ok]
+    order = np.lexsort((pair_session, pair_case))
+    pair_case, pair_session = pair_case[order], pair_session[order]
+    offset = np.array([(s.starts_at - first_start).total_seconds() / 86400.0 for s in sessions])[
+        pair_session
+    ]
+    weight = np.array([policy.weight_of(c.priority) for c in cases])[pair_case]
+    due = np.array([c.decision_due_on.toordinal() for c in cases], dtype=np.int64)
+    current = np.array(
+        [-1 if c.current_session_id is None else c.current_session_id for c in cases],
+        dtype=np.int64,
+    )
+    session_ids = np.array([s.id for s in sessions], dtype=np.int64)
+    # the same operations in the same order as pair_value, so values match it exactly
+    values = policy.placement_value + policy.wait_weight * (horizon_days - offset)
+    on_time = session_date[pair_session] <= due[pair_case]
+    values = np.where(on_time, values + policy.on_time_value, values)
+    values = values * weight
+    kept = current[pair_case] == session_ids[pair_session]
+    values = np.where(kept, values + policy.keep_bonus, values)
+    fraction = offset / horizon_days if horizon_days > 0 else np.zeros_like(offset)
+    fcfs_score = np.array(fcfs)[pair_case]
+    values = values + policy.fcfs_epsilon * fcfs_score * (1.0 - 0.5 * fraction)
+    return pair_case, pair_session, values.astype(np.float64), kept
+
+
+OPINION_KINDS = frozenset(get_args(OpinionKind))
+
+
+def _whole_minutes(value, what: str, allow_zero: bool) -> int:
+    """Return a count of minutes or cases as an int, or raise ValueError naming `what`."""
+    # minutes are whole numbers everywhere (capacities, knapsacks, the checker): a fraction
+    # would be rounded by one step and not by another, which overbooks sessions
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{what} must be a whole number, got {value!r}")
+    if not math.isfinite(value) or value != int(value):
+        raise ValueError(f"{what} must be a whole number, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{what} must be {'non-negative' if allow_zero else 'positive'}")
+    return int(value)
+
+
+def validate_inputs(
+    sessions: Sequence[SessionSlot], cases: Sequence[CaseDemand], policy: Policy
+) -> None:
+    """Raise ValueError, naming the session or case, for any input the engine cannot honour."""
     if len({s.id for s in sessions}) != len(sessions):
         raise ValueError("session ids must be unique")
     if len({c.id for c in cases}) != len(cases):
         raise ValueError("case ids must be unique")
+    for priority, weight in policy.priority_weights.items():
+        if not (isinstance(weight, numbers.Real) and math.isfinite(weight) and weight >= 0):
+            raise ValueError(f"priority weight of {priority!r} must be a non-negative number")
     # naive datetimes would compare by accident of the server's zone: refuse them
     for session in sessions:
         if session.starts_at.tzinfo is None:
             raise ValueError(f"session {session.id}: starts_at must be timezone-aware")
+        _whole_minutes(
+            session.capacity_minutes, f"session {session.id}: capacity_minutes", allow_zero=True
+        )
+        if session.max_cases is not None:
+            _whole_minutes(session.max_cases, f"session {session.id}: max_cases", allow_zero=True)
+    known = ", ".join(sorted(policy.priority_weights))
+    kinds = ", ".join(sorted(OPINION_KINDS))
     for case in cases:
         if case.submitted_at.tzinfo is None:
             raise ValueError(f"case {case.id}: submitted_at must be timezone-aware")
-        if case.minutes <= 0:
-            raise ValueError(f"case {case.id}: minutes must be positive")
+        _whole_minutes(case.minutes, f"case {case.id}: minutes", allow_zero=False)
+        if case.priority not in policy.priority_weights:
+            raise ValueError(f"case {case.id}: unknown priority {case.priority!r} (known: {known})")
+        if case.kind not in OPINION_KINDS:
+            raise ValueError(f"case {case.id}: unknown kind {case.kind!r} (known: {kinds})")
 
 
 def _fix_pinned_and_published(
-    sessions, cases, session_position, feasible, value_of, capacity, count_limit, warnings
+    sessions, cases, session_position, feasible, value_of, capacity, count_limit, warnings, hold
 ) -> tuple[dict[int, int], float]:
     """Fix pinned cases, then published placements that are still feasible and still fit.
 
@@ -321,7 +519,7 @@ def _fix_pinned_and_published(
             fixed_value += value_of(ci, si)
             capacity[si] -= case.minutes
             count_limit[si] -= 1
-        elif session.published and feasible(ci, si):
+        elif (session.published or case.id in hold) and feasible(ci, si):
             published.append((ci, si))
     for si, session in enumerate(sessions):
         if capacity[si] < 0 or count_limit[si] < 0:
@@ -334,6 +532,8 @@ def _fix_pinned_and_published(
     # when a published agenda no longer fits, the higher-priority and earlier cases stay on it
     published.sort(
         key=lambda item: (
+            # held drafts only take what the published agendas leave
+            not sessions[item[1]].published,
             -_weight_rank(cases[item[0]].priority),
             cases[item[0]].submitted_at,
             cases[item[0]].id,
@@ -355,6 +555,26 @@ _PRIORITY_RANK = {"routine": 0, "urgent": 1, "emergent": 2}
 
 def _weight_rank(priority: str) -> int:
     return _PRIORITY_RANK.get(priority, 0)
+
+
+def site_groups(sessions: Sequence[SessionSlot]) -> dict[str, str]:
+    """Return site -> representative site of its group (sites linked by shared sessions)."""
+    parent: dict[str, str] = {}
+
+    def find(site: str) -> str:
+        """Return the representative site of a site's group."""
+        while parent.setdefault(site, site) != site:
+            parent[site] = parent[parent[site]]
+            site = parent[site]
+        return site
+
+    for session in sessions:
+        ordered = sorted(session.sites)
+        for other in ordered:
+            root_a, root_b = find(ordered[0]), find(other)
+            if root_a != root_b:
+                parent[max(root_a, root_b)] = min(root_a, root_b)
+    return {site: find(site) for site in list(parent)}
 
 
 def _split_components(problem: Problem) -> list[Component]:
@@ -395,6 +615,7 @@ def _split_components(problem: Problem) -> list[Component]:
                 pair_case=local_case.astype(np.int64),
                 pair_session=local_session.astype(np.int64),
                 pair_value=problem.pair_value[mask],
+                pair_kept=None if problem.pair_kept is None else problem.pair_kept[mask],
                 minutes=problem.minutes[case_index],
                 capacity=problem.capacity[session_index],
                 count_limit=problem.count_limit[session_index],

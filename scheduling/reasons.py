@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from scheduling.business_days import records_cutoff
 from scheduling.model import CaseDemand, Policy, SessionSlot
@@ -48,35 +49,75 @@ def _article(noun: str) -> str:
     return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
+class ReasonWriter:
+    """Writes the reason for one unplaced case at a time, remembering each answer.
+
+    A reason depends on the case and the built problem only, never on the plan, so it can be
+    written ahead (while the solver works) for the cases that are likely to stay unplaced.
+    """
+
+    def __init__(self, problem, policy: Policy, now: datetime | None) -> None:
+        self.problem = problem
+        self.policy = policy
+        self.now = now
+        self.by_site: dict[str, list[int]] = defaultdict(list)
+        for index, session in enumerate(problem.sessions):
+            if not session.cancelled:
+                for site in session.sites:
+                    self.by_site[site].append(index)
+        # sessions are in (starts_at, id) order, so each site's list is sorted by start
+        self.starts = {
+            site: [problem.sessions[i].starts_at for i in indices]
+            for site, indices in self.by_site.items()
+        }
+        self.cutoffs: dict[int, date] = {}
+        self.written: dict[int, str] = {}
+        self.missing: dict[tuple, list[str]] = {}
+
+    def cutoff_of(self, index: int) -> date:
+        """Return the records cutoff of a session, computed once."""
+        if index not in self.cutoffs:
+            session = self.problem.sessions[index]
+            self.cutoffs[index] = records_cutoff(
+                self.problem.session_dates[index],
+                self.policy.lead_days_for(session.board_id),
+                self.problem.holidays,
+            )
+        return self.cutoffs[index]
+
+    def missing_of(self, index: int, case: CaseDemand) -> list[str]:
+        """Return the specialists session `index` lacks for the case, computed once per kind."""
+        key = (index, case.kind, case.extra_specialties, case.requested_specialist_id)
+        if key not in self.missing:
+            self.missing[key] = _missing_for(self.problem.sessions[index], case, self.policy)
+        return self.missing[key]
+
+    def explain(self, case_index: int) -> str:
+        """Return the reason a case of the problem is unplaced."""
+        if case_index not in self.written:
+            case = self.problem.cases[case_index]
+            self.written[case_index] = _explain(
+                case,
+                self.by_site.get(case.site, []),
+                self.problem,
+                self.policy,
+                self.now,
+                self.cutoff_of,
+                self.starts.get(case.site),
+                self.missing_of,
+            )
+        return self.written[case_index]
+
+    def reasons(self, unplaced: Sequence[int]) -> dict[int, str]:
+        """Return case id -> reason for the given unplaced case indices."""
+        return {self.problem.cases[i].id: self.explain(i) for i in unplaced}
+
+
 def explain_unplaced(problem, unplaced: Sequence[int], policy: Policy, now: datetime | None):
     """Return case id -> reason for every unplaced case index of a built problem."""
     if not unplaced:
         return {}
-    by_site: dict[str, list[int]] = defaultdict(list)
-    for index, session in enumerate(problem.sessions):
-        if not session.cancelled:
-            for site in session.sites:
-                by_site[site].append(index)
-    cutoffs: dict[int, date] = {}
-
-    def cutoff_of(index: int) -> date:
-        """Return the records cutoff of a session, computed once."""
-        if index not in cutoffs:
-            session = problem.sessions[index]
-            cutoffs[index] = records_cutoff(
-                problem.session_dates[index],
-                policy.lead_days_for(session.board_id),
-                problem.holidays,
-            )
-        return cutoffs[index]
-
-    reasons = {}
-    for case_index in unplaced:
-        case = problem.cases[case_index]
-        reasons[case.id] = _explain(
-            case, by_site.get(case.site, []), problem, policy, now, cutoff_of
-        )
-    return reasons
+    return ReasonWriter(problem, policy, now).reasons(unplaced)
 
 
 def _missing_for(session: SessionSlot, case: CaseDemand, policy: Policy) -> list[str]:
@@ -95,7 +136,7 @@ def _missing_for(session: SessionSlot, case: CaseDemand, policy: Policy) -> list
     return list(dict.fromkeys(missing))
 
 
-def _first_possible(case, candidates, problem, policy, arrival: date, cutoff_of) -> date | None:
+def _first_possible(case, candidates, problem, arrival: date, cutoff_of, missing_of) -> date | None:
     """Return the first session date the case could use if it were ready on `arrival`."""
     for index in candidates:
         session = problem.sessions[index]
@@ -105,19 +146,33 @@ def _first_possible(case, candidates, problem, policy, arrival: date, cutoff_of)
             continue
         if case.minutes > session.capacity_minutes:
             continue
-        if not _missing_for(session, case, policy):
+        if not missing_of(index, case):
             return problem.session_dates[index]
     return None
 
 
-def _explain(case, candidates, problem, policy, now, cutoff_of) -> str:
+def _explain(case, candidates, problem, policy, now, cutoff_of, starts=None, missing_of=None):
+    """Return the reason one case is unplaced; `missing_of(index, case)` may be cached."""
+    if missing_of is None:
+
+        def missing_of(index: int, case: CaseDemand) -> list[str]:
+            """Return the specialists session `index` lacks for the case."""
+            return _missing_for(problem.sessions[index], case, policy)
+
     site = _site_label(case.site)
     latest = case.decision_due_on + timedelta(days=policy.allowed_lateness_days)
     if not candidates:
         return f"no {site} session is scheduled"
+    first, last = 0, len(candidates)
+    if starts is not None:
+        # candidates are in start order: look only at those after submission and at most two
+        # days past the latest day in UTC (a local date is within a day of the UTC one)
+        first = bisect.bisect_right(starts, case.submitted_at)
+        limit = datetime.combine(latest + timedelta(days=2), time.min, tzinfo=UTC)
+        last = bisect.bisect_right(starts, limit)
     in_window = [
         i
-        for i in candidates
+        for i in candidates[first:last]
         if problem.sessions[i].starts_at > case.submitted_at and problem.session_dates[i] <= latest
     ]
     if case.ready_on is None:
@@ -136,7 +191,7 @@ def _explain(case, candidates, problem, policy, now, cutoff_of) -> str:
             today = (now or case.submitted_at).date()
             arrival = max(today, case.submitted_at.date())
             when = "once they arrive"
-        first = _first_possible(case, candidates, problem, policy, arrival, cutoff_of)
+        first = _first_possible(case, candidates, problem, arrival, cutoff_of, missing_of)
         if first is None:
             parts.append(f"{when} no {site} session in the plan could take the case")
         else:
@@ -150,7 +205,7 @@ def _explain(case, candidates, problem, policy, now, cutoff_of) -> str:
         )
     ready = [i for i in in_window if cutoff_of(i) >= case.ready_on]
     if not ready:
-        first = _first_possible(case, candidates, problem, policy, case.ready_on, cutoff_of)
+        first = _first_possible(case, candidates, problem, case.ready_on, cutoff_of, missing_of)
         text = (
             f"records complete on {format_day(case.ready_on)}, too late for the records lead "
             f"time of every {site} session by {format_day(latest)}"
@@ -158,7 +213,7 @@ def _explain(case, candidates, problem, policy, now, cutoff_of) -> str:
         if first is not None:
             text += f"; the first possible session is {format_day(first)}"
         return text
-    missing_by_session = [_missing_for(problem.sessions[i], case, policy) for i in ready]
+    missing_by_session = [missing_of(i, case) for i in ready]
     usable = [i for i, missing in zip(ready, missing_by_session, strict=True) if not missing]
     if not usable:
         common = set(missing_by_session[0]).intersection(*map(set, missing_by_session[1:]))

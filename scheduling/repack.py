@@ -12,6 +12,12 @@ import numpy as np
 
 # how many outside cases a session's knapsack considers at most
 OUTSIDE_CANDIDATES = 24
+# how many of the cases already in a session the knapsack may take out; the rest stay and
+# keep their minutes. A 60-120-minute session holds at most about 40 cases, so this only
+# bites on very long sessions, where it keeps the table small (memory linear in the input)
+INSIDE_CANDIDATES = 48
+# largest knapsack table (items x count x minutes, one byte each) a session may allocate
+KNAPSACK_CELLS = 16_000_000
 
 
 def _knapsack(weights: np.ndarray, gains: np.ndarray, capacity: int, count: int) -> np.ndarray:
@@ -72,7 +78,9 @@ def repack_sessions(
     A case may leave a session when it can move to another session with room (its value there
     counts), so the knapsack also finds "shift one case later to make room" moves.
     """
-    state = _State(assignment, pair_case, pair_session, pair_value, minutes, capacity, count_limit)
+    state = RepackState(
+        assignment, pair_case, pair_session, pair_value, minutes, capacity, count_limit
+    )
     for _pass in range(passes):
         improved = False
         for session in range(capacity.size):
@@ -84,7 +92,7 @@ def repack_sessions(
     return state.assignment
 
 
-class _State:
+class RepackState:
     """Mutable assignment with the bookkeeping the re-packing moves need."""
 
     def __init__(
@@ -158,10 +166,21 @@ class _State:
             keep = outside[np.lexsort((cases[outside], -density))[:OUTSIDE_CANDIDATES]]
             useful = here.copy()
             useful[keep] = True
+        inside = np.flatnonzero(useful & here)
+        if inside.size > INSIDE_CANDIDATES:
+            # a very long session: only the cases earning least per minute here may leave
+            density = gains[inside] / np.maximum(self.minutes[cases[inside]], 1e-9)
+            stay = inside[np.lexsort((cases[inside], density))[INSIDE_CANDIDATES:]]
+            useful[stay] = False
         pairs, cases, gains, here = pairs[useful], cases[useful], gains[useful], here[useful]
         room = int(round(self.remaining[session] + self.minutes[cases[here]].sum()))
+        # minutes beyond what all items together need change nothing but the table's size
+        room = min(room, int(self.int_minutes[cases].sum()))
         limit = self.slots[session] + here.sum()
         count = int(min(limit, pairs.size)) if np.isfinite(limit) else pairs.size
+        cells = pairs.size * (room + 1) * (count + 1 if count < pairs.size else 1)
+        if cells > KNAPSACK_CELLS:
+            return False
         baseline = float(gains[here].sum())
         pick = _knapsack(self.int_minutes[cases], gains, room, count)
         if float(gains[pick].sum()) <= baseline + 1e-7:

@@ -13,6 +13,7 @@ from scheduling.greedy import assign_value_density, improve_by_moves
 from scheduling.problem import Component
 from scheduling.repack import repack_sessions
 from scheduling.wide import sweep_wide
+from scheduling.windows import solve_in_windows
 
 # components this small are solved as an exact MIP, which HiGHS proves optimal quickly
 EXACT_MIP_PAIRS = 200
@@ -35,6 +36,19 @@ WIDE_REACH = 5
 WIDE_SWEEPS = 2
 # unplaced cases offered to each wide window (the best per minute): 6 did as well as 24
 WIDE_HOPEFULS = 6
+# components with more pairs are solved in rolling time windows (scheduling/windows.py)
+# instead of one LP, which would need most of the time limit on its own (135k pairs 2.8 s,
+# 300k 9.7 s); below it the whole LP is better (a 69k-pair component: 99.81% of its bound
+# through the LP, about 99.2% through windows)
+LARGE_PAIRS = 150_000
+# window passes: one without prices, then re-solves with the prices the last pass left
+WINDOW_PASSES = 3
+# share of a large component's time the windows may use; the rest is for the repair steps
+WINDOW_SHARE = 0.5
+# time left once every component has its plan goes to HiGHS MIP, started from the plan, on
+# components up to this size (larger ones spend the time on their root LP and find nothing)
+POLISH_MAX_PAIRS = 40_000
+POLISH_HEURISTIC_EFFORT = 0.3
 
 
 @dataclass
@@ -70,10 +84,13 @@ def _solve(
     gap: float = 0.0,
     max_nodes: int = 2_000_000_000,
     heuristic_effort: float = MIP_HEURISTIC_EFFORT,
+    prices: list | None = None,
 ) -> tuple[np.ndarray | None, float | None, bool]:
     """Solve the assignment LP (or MIP); return column values, objective and optimality.
 
-    For a MIP the returned objective is HiGHS's dual bound, not the incumbent's value.
+    For a MIP the returned objective is HiGHS's dual bound, not the incumbent's value. When
+    `prices` is a list, the LP's session prices (minute and count row duals, never negative)
+    are appended to it.
     """
     session_count = capacity.size
     columns = pair_case.size
@@ -129,8 +146,15 @@ def _solve(
     info = highs.getInfo()
     if info.primal_solution_status != 2:  # 2 = feasible
         return None, None, False
-    columns_value = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+    solution = highs.getSolution()
+    columns_value = np.asarray(solution.col_value, dtype=np.float64)
     optimal = status == highspy.HighsModelStatus.kOptimal
+    if prices is not None and not integer:
+        duals = np.maximum(np.asarray(solution.row_dual, dtype=np.float64), 0.0)
+        minute_price = duals[case_count : case_count + session_count]
+        count_price = np.zeros(session_count)
+        count_price[limited] = duals[case_count + session_count :]
+        prices.append((minute_price, count_price))
     bound = info.objective_function_value
     if integer:
         bound = info.mip_dual_bound if np.isfinite(info.mip_dual_bound) else None
@@ -172,6 +196,12 @@ def solve_component(
         component.capacity,
         component.count_limit,
     )
+    if component.pair_case.size > LARGE_PAIRS:
+        window_deadline = started + WINDOW_SHARE * time_limit
+        assignment, bound = solve_in_windows(component, window_deadline, WINDOW_PASSES, _solve)
+        # a bound cut short is still valid; the sum of best values caps it either way
+        bound = min(bound, _trivial_bound(component))
+        return _repair_and_sweep(component, assignment, bound, deadline, report)
     columns, bound, lp_optimal = _solve(*args, case_count, time_limit, integer=False)
     if columns is None or bound is None or not lp_optimal:
         # without a proven LP optimum there is no valid bound: fall back to the sum of each
@@ -195,7 +225,29 @@ def solve_component(
             return ComponentResult(assignment, bound, mip_optimal)
     # relax-and-fix: keep what the LP settled, then fill and re-pack the sessions it split
     assignment = _columns_to_assignment(columns, *args[:2], case_count)
+    return _repair_and_sweep(component, assignment, bound, deadline, report)
+
+
+def _repair_and_sweep(
+    component: Component,
+    assignment: np.ndarray,
+    bound: float,
+    deadline: float,
+    report: Callable[[ComponentResult], None] | None,
+) -> ComponentResult:
+    """Fill and re-pack a partial plan, report it, then run the wide sweep while time lasts."""
+    args = (
+        component.pair_case,
+        component.pair_session,
+        component.pair_value,
+        component.minutes,
+        component.capacity,
+        component.count_limit,
+    )
     assignment = improve_by_moves(assignment, *args)
+    if report is not None:
+        # re-packing takes a while on a busy machine: send the filled plan first
+        report(ComponentResult(assignment, bound, False))
     assignment = repack_sessions(assignment, *args, deadline=deadline, passes=FIRST_PASSES)
     best_value = _assignment_value(assignment, component)
     if report is not None:
@@ -216,6 +268,110 @@ def solve_component(
             best_value = _assignment_value(widened, component)
     proven = best_value >= bound - 1e-6 * max(1.0, abs(bound))
     return ComponentResult(assignment, bound, proven)
+
+
+def polish_component(
+    component: Component, result: ComponentResult, time_limit: float
+) -> ComponentResult | None:
+    """Return a better plan (or a tighter bound) from HiGHS MIP started from `result`, or None.
+
+    Only spare time is spent here, and HiGHS stops on the clock, so a plan found this way
+    depends on the machine: this is the one stage that is not deterministic.
+    """
+    if result.proven_optimal or component.pair_case.size > POLISH_MAX_PAIRS or time_limit < 0.2:
+        return None
+    args = (
+        component.pair_case,
+        component.pair_session,
+        component.pair_value,
+        component.minutes,
+        component.capacity,
+        component.count_limit,
+    )
+    case_count = component.case_index.size
+    start = (result.assignment[component.pair_case] == component.pair_session).astype(np.float64)
+    columns, dual, optimal = _solve(
+        *args,
+        case_count,
+        time_limit,
+        integer=True,
+        start=start,
+        gap=1e-6,
+        heuristic_effort=POLISH_HEURISTIC_EFFORT,
+    )
+    if columns is None:
+        return None
+    assignment = _columns_to_assignment(columns, *args[:2], case_count)
+    bound = result.bound if dual is None else min(result.bound, dual)
+    if _assignment_value(assignment, component) <= _assignment_value(result.assignment, component):
+        if bound >= result.bound:
+            return None
+        assignment = result.assignment
+    return ComponentResult(assignment, bound, optimal)
+
+
+def polish_in_windows(
+    component: Component,
+    result: ComponentResult,
+    deadline: float,
+    window_sessions: int = 12,
+    window_seconds: float = 1.0,
+) -> ComponentResult | None:
+    """Return a better plan from exact MIPs over windows of consecutive sessions, or None.
+
+    Each window frees the cases placed in its sessions and the unplaced ones that could go
+    there; everything else stays. Windows overlap by half, so chains can cross their seams.
+    """
+    if result.proven_optimal:
+        return None
+    pair_case, pair_session = component.pair_case, component.pair_session
+    assignment = result.assignment.copy()
+    sessions = component.capacity.size
+    step = max(1, window_sessions // 2)
+    improved = False
+    for start in range(0, max(1, sessions - step), step):
+        time_left = deadline - time.monotonic()
+        if time_left < 0.05:
+            break
+        stop = min(sessions, start + window_sessions)
+        free = (assignment < 0) | ((assignment >= start) & (assignment < stop))
+        inside = (pair_session >= start) & (pair_session < stop) & free[pair_case]
+        if not inside.any():
+            continue
+        cases, local = np.unique(pair_case[inside], return_inverse=True)
+        local_session = pair_session[inside] - start
+        values = component.pair_value[inside]
+        current = (assignment[pair_case[inside]] == pair_session[inside]).astype(np.float64)
+        columns, _dual, _optimal = _solve(
+            local,
+            local_session,
+            values,
+            component.minutes[cases],
+            component.capacity[start:stop],
+            component.count_limit[start:stop],
+            cases.size,
+            min(time_left, window_seconds),
+            integer=True,
+            start=current,
+            gap=1e-6,
+            heuristic_effort=POLISH_HEURISTIC_EFFORT,
+        )
+        if columns is None:
+            continue
+        chosen = columns >= INTEGRAL
+        if float(values[chosen].sum()) <= float(values[current > 0].sum()) + 1e-7:
+            continue
+        assignment[cases] = -1
+        assignment[pair_case[inside][chosen]] = pair_session[inside][chosen]
+        improved = True
+    if not improved:
+        return None
+    return ComponentResult(assignment, result.bound, False)
+
+
+def gap_of(component: Component, result: ComponentResult) -> float:
+    """Return how far a component's plan is below its bound, in objective units."""
+    return max(0.0, result.bound - _assignment_value(result.assignment, component))
 
 
 def _trivial_bound(component: Component) -> float:

@@ -23,6 +23,12 @@ from scheduling.problem import Component
 # take part too, only the cheapest few per session: at 20k x 1000 this is 5-10% faster than
 # all of them and within 0.002 points of the bound either way
 CHEAPER_PER_SESSION = 4
+# cases of one session that could change session and take part in an exchange, at most; a
+# 60-120-minute session has fewer, so this only bites on very long sessions
+SHARED_PER_SESSION = 32
+# largest two-session table (items x minutes x minutes, one byte per cell and option) an
+# exchange may allocate; a pair that would need more is left alone (memory stays linear)
+EXCHANGE_CELLS = 8_000_000
 
 
 def two_session_knapsack(
@@ -192,6 +198,11 @@ class WideSweep:
         shared = current & in_first[cases] & in_second[cases]
         cheaper = current & ~shared & (values < np.where(at_first, best_first, best_second))
         for side in (at_first, ~at_first):
+            picks = np.flatnonzero(shared & side)
+            if picks.size > SHARED_PER_SESSION:
+                # a very long session: the cheapest cases are the ones worth moving
+                ranked = picks[np.lexsort((cases[picks], values[picks]))]
+                shared[ranked[SHARED_PER_SESSION:]] = False
             picks = np.flatnonzero(cheaper & side)
             if picks.size > CHEAPER_PER_SESSION:
                 ranked = picks[np.lexsort((cases[picks], values[picks]))]
@@ -234,12 +245,18 @@ class WideSweep:
         value_now = float(
             first_value[current == first].sum() + second_value[current == second].sum()
         )
+        weights = self.weights[items]
+        # minutes beyond what the items could use change nothing but the table's size
+        first_room = min(
+            int(np.floor(first_room + 1e-9)), int(weights[np.isfinite(first_value)].sum())
+        )
+        second_room = min(
+            int(np.floor(second_room + 1e-9)), int(weights[np.isfinite(second_value)].sum())
+        )
+        if items.size * (first_room + 1) * (second_room + 1) > EXCHANGE_CELLS:
+            return False
         value, choice = two_session_knapsack(
-            self.weights[items],
-            first_value,
-            second_value,
-            int(np.floor(first_room + 1e-9)),
-            int(np.floor(second_room + 1e-9)),
+            weights, first_value, second_value, first_room, second_room
         )
         if value <= value_now + 1e-7:
             return False
