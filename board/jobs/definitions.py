@@ -12,7 +12,7 @@ from board.common.time import today
 from board.extensions import db
 from board.jobs.services import fail_abandoned_runs, notify_admins_of_failure
 from board.notifications.services import deliver_pending_email
-from board.planning.services import run_assignment
+from board.planning.services import PERIODIC_TRIGGER, run_assignment
 from board.sessions.services import generate_sessions
 
 
@@ -27,7 +27,7 @@ def generate_upcoming_sessions() -> str:
 
 def assign_cases() -> str:
     """Run the engine and apply its plan."""
-    run = run_assignment("scheduled")
+    run = run_assignment(PERIODIC_TRIGGER)
     return (
         f"run {run.id}: {run.placed_count} placed, {run.moved_count} moved, "
         f"{run.removed_count} removed, {run.unplaced_count} unplaced"

@@ -191,7 +191,7 @@ def case_demand(case: Case, item: AgendaItem | None, minutes: dict[str, int]) ->
     )
 
 
-def engine_policy() -> Policy:
+def engine_policy(polish: bool = False) -> Policy:
     """The engine's rules from the boards' settings and the app's configuration."""
     config = current_app.config
     leads = dict(db.session.execute(db.select(Board.id, Board.records_lead_business_days)).all())
@@ -200,4 +200,5 @@ def engine_policy() -> Policy:
         holiday_country=config["HOLIDAY_COUNTRY"],
         holiday_subdivision=config["HOLIDAY_SUBDIVISION"],
         time_limit_seconds=config["SCHEDULER_TIME_LIMIT_SECONDS"],
+        polish=polish,
     )

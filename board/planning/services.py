@@ -33,6 +33,9 @@ from scheduling.lateness import assess_lateness, session_day, used_minutes_by_se
 log = logging.getLogger(__name__)
 
 
+PERIODIC_TRIGGER = "scheduled"
+
+
 def run_assignment(
     trigger: str, dry_run: bool = False, user_id: int | None = None, now: datetime | None = None
 ) -> ScheduleRun:
@@ -47,7 +50,9 @@ def run_assignment(
     db.session.commit()
     try:
         sessions, cases, snapshot = build_engine_input(now)
-        policy = engine_policy()
+        # Only the periodic job spends its whole time limit polishing with a MIP; a run a
+        # person or an event asked for answers as soon as its plan is good.
+        policy = engine_policy(polish=trigger == PERIODIC_TRIGGER)
         plan = plan_schedule(sessions, cases, policy, now=now)
         changes = apply_plan(plan, snapshot, run, dry_run)
         add_timeliness(changes, plan, sessions, cases, policy, now)
