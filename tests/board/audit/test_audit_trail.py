@@ -130,3 +130,16 @@ def test_assets_and_health_checks_are_not_recorded(app, client):
     client.get("/healthz")
     client.get("/login")
     assert events(app) == []
+
+
+def test_the_scheduler_s_changes_are_recorded_as_the_system(app, center, ready_case):
+    from board.audit.services import verify_chain
+    from board.jobs.process import run_firing
+
+    ready_case()
+    run_firing(app, "assign", "test-host:1")
+    (row,) = events(app, actor="system:scheduler")
+    assert (row.action, row.category, row.actor_user_id) == ("update", "agenda", None)
+    assert row.target.startswith("run:")
+    with app.app_context():
+        assert verify_chain() == []
