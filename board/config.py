@@ -41,6 +41,10 @@ class Defaults:
     TRUSTED_PROXY_COUNT = 0
     HSTS_SECONDS = 365 * 24 * 3600  # sent only on responses served over HTTPS
 
+    # The audit chain's HMAC key; unset, it is derived from SECRET_KEY. Set it in production
+    # and keep it outside the database (docs/security.md).
+    AUDIT_CHAIN_KEY: str | None = None
+
     # Failed logins within the window lock an email, or an address, until the window passes.
     LOGIN_THROTTLE_WINDOW_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
