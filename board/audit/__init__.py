@@ -9,7 +9,7 @@ from flask_login import current_user, user_unauthorized
 from board.audit import views
 from board.audit.services import append_events
 from board.common.validation import MAX_ROW_ID
-from board.database import SAFE_METHODS, write_after_response
+from board.database import SAFE_METHODS, own_write_connection
 
 # Pages and API reads that show patient data, and the kind of data each shows.
 PATIENT_READS = {
@@ -70,8 +70,8 @@ def register_audit(app: Flask) -> None:
     def audit_request(response):
         event = event_for(response)
         if event is not None:
-            with write_after_response():
-                append_events([event])
+            with own_write_connection() as connection:
+                append_events([event], connection)
         return response
 
 
