@@ -37,6 +37,7 @@ WRITE_CATEGORIES = {
     "accounts.user_create": "account",
     "accounts.user_save": "account",
     "accounts.user_password": "password",
+    "accounts.password_change": "password",
     "accounts.user_unlock": "login",
     "users_api.create_user": "account",
     "users_api.update_user": "account",

@@ -41,6 +41,7 @@ def test_logged_out_browser_is_sent_to_login(client):
 # Pages take browser sessions only; the API also takes tokens, which act with their owner's
 # role (a coordinator here), a read token only for GET.
 POLICY = {
+    "accounts.password_change": "everyone",
     "accounts.user_create": "admin",
     "accounts.user_list": "admin",
     "accounts.user_page": "admin",

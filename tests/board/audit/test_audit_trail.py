@@ -143,3 +143,20 @@ def test_the_scheduler_s_changes_are_recorded_as_the_system(app, center, ready_c
     assert row.target.startswith("run:")
     with app.app_context():
         assert verify_chain() == []
+
+
+def test_deleting_a_case_keeps_its_audit_rows(app, client, login, make_case):
+    from sqlalchemy import text
+
+    from board.audit.services import verify_chain
+
+    case_id = make_case()
+    login("coordinator")
+    client.get(f"/cases/{case_id}")
+    with app.app_context():
+        for table in ("record_items", "case_status_changes"):
+            db.session.execute(text(f"DELETE FROM {table} WHERE case_id = :id"), {"id": case_id})
+        db.session.execute(text("DELETE FROM cases WHERE id = :id"), {"id": case_id})
+        db.session.commit()
+        assert verify_chain() == []
+    assert [row.action for row in events(app, case_id=case_id)] == ["read"]
