@@ -34,6 +34,7 @@ FIELDS = (
     "status_code",
 )
 SYSTEM_SCHEDULER = "system:scheduler"
+SYSTEM_COMMAND = "system:command"
 
 
 def chain_key() -> bytes:
@@ -88,13 +89,18 @@ def append_events(events: list[dict], connection=None) -> list[dict]:
 
 
 def record_system_event(
-    action: str, category: str, case_id: int | None = None, target: str = ""
+    action: str,
+    category: str,
+    case_id: int | None = None,
+    target: str = "",
+    actor: str = SYSTEM_SCHEDULER,
 ) -> None:
-    """Audit a change the background scheduler made; it commits with the job's transaction."""
+    """Audit a change made outside a request (the scheduler, a command); it commits with the
+    caller's transaction."""
     append_events(
         [
             {
-                "actor": SYSTEM_SCHEDULER,
+                "actor": actor,
                 "action": action,
                 "category": category,
                 "case_id": case_id,

@@ -160,3 +160,20 @@ def test_deleting_a_case_keeps_its_audit_rows(app, client, login, make_case):
         db.session.commit()
         assert verify_chain() == []
     assert [row.action for row in events(app, case_id=case_id)] == ["read"]
+
+
+def test_commands_that_change_accounts_and_tokens_are_recorded(app, runner):
+    from board.audit.services import verify_chain
+
+    args = ["board", "create-user", "lead@example.org", "--role", "coordinator"]
+    assert runner.invoke(args=[*args, "--password", "plum kettle orbit seventy"]).exit_code == 0
+    secret = runner.invoke(args=["board", "create-token", "lead@example.org"]).output.strip()
+    assert runner.invoke(args=["board", "revoke-token", secret[:10]]).exit_code == 0
+    rows = events(app, actor="system:command")
+    assert [(row.action, row.category) for row in rows] == [
+        ("create", "account"),
+        ("create", "token"),
+        ("delete", "token"),
+    ]
+    with app.app_context():
+        assert verify_chain() == []
