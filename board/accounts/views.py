@@ -70,21 +70,21 @@ def password_change():
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         user = db.session.get(User, current_user.id)
-        if not user.check_password(request.form.get("current_password", "")):
-            errors = {"current_password": ["This is not your current password."]}
-        else:
-            done = perform(
-                lambda: services.set_user_password(user, request.form.get("password", ""))
+        form = request.form
+        done = perform(
+            lambda: services.change_own_password(
+                user, form.get("current_password", ""), form.get("password", "")
             )
-            if done.refusal is None:
-                secret = services.start_login_session(user, request.remote_addr or "")
-                db.session.commit()
-                session.clear()
-                session["login_session"] = secret
-                login_user(user)
-                flash("Password changed; your other sessions have ended.")
-                return redirect(url_for("dashboard.home"))
-            errors = done.refusal.errors
+        )
+        if done.refusal is None:
+            secret = services.start_login_session(user, request.remote_addr or "")
+            db.session.commit()
+            session.clear()
+            session["login_session"] = secret
+            login_user(user)
+            flash("Password changed; your other sessions have ended.")
+            return redirect(url_for("dashboard.home"))
+        errors = done.refusal.errors
     return render_template("accounts/password.html", errors=errors), 422 if errors else 200
 
 
