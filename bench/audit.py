@@ -9,8 +9,14 @@ alternating rounds with the audit hook on and off. Target (issue 15): at most +1
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
+import re
+import signal
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -42,6 +48,8 @@ def timed(client, path: str, headers: dict, count: int) -> list[float]:
     for _ in range(count):
         started = time.perf_counter()
         response = client.get(path, headers=headers)
+        response.get_data()
+        response.close()  # ends the request: its teardown is part of its time
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (path, response.status_code)
     return samples
@@ -50,7 +58,7 @@ def timed(client, path: str, headers: dict, count: int) -> list[float]:
 def time_one_append(app, count: int) -> float:
     """Median milliseconds to append one row and commit, as the request hook does."""
     from board.audit.services import append_events
-    from board.database import write_after_response
+    from board.database import own_write_connection
 
     event = {
         "actor": "coordinator@demo.example.org",
@@ -67,16 +75,129 @@ def time_one_append(app, count: int) -> float:
     with app.test_request_context("/"):
         for _ in range(count):
             started = time.perf_counter()
-            with write_after_response():
-                append_events([event])
+            with own_write_connection() as connection:
+                append_events([event], connection)
             samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http_get(port: int, path: str, headers: dict) -> tuple[int, dict, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, dict(response.getheaders()), body
+
+
+def http_login(port: int, email: str, password: str) -> str:
+    """The session cookie of a fresh login through the form."""
+    _status, headers, body = http_get(port, "/login", {})
+    cookie = headers["Set-Cookie"].split(";", 1)[0]
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1)
+    form = f"email={email}&password={password}&csrf_token={token.decode()}"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request(
+        "POST",
+        "/login",
+        body=form,
+        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 302, response.status
+    return response.getheader("Set-Cookie").split(";", 1)[0]
+
+
+def wait_for(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            http_get(port, "/healthz", {})
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server on {port} did not start")
+
+
+def main_http(requests: int) -> None:
+    """Two gunicorn servers on one database, with and without the hook, alternately."""
+    from board.accounts.services import create_api_token, get_user_by_email
+    from board.extensions import db
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        app = build_app(url)
+        with app.app_context():
+            case_id = db.session.execute(db.text("SELECT min(id) FROM cases")).scalar()
+            token = create_api_token(get_user_by_email("coordinator@demo.example.org"))
+            db.session.commit()
+            db.engine.dispose()
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "FLASK_SECRET_KEY": "bench",
+            "FLASK_SESSION_COOKIE_SECURE": "false",
+        }
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        ports = {True: free_port(), False: free_port()}
+        servers = [
+            subprocess.Popen(
+                [gunicorn, "--workers", "1", "--bind", f"127.0.0.1:{ports[audited]}", module],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for audited, module in ((True, "wsgi:app"), (False, "bench.audit_off:app"))
+        ]
+        try:
+            for port in ports.values():
+                wait_for(port)
+            cookie = http_login(ports[True], "coordinator@demo.example.org", "tumorboard-demo")
+            runs = {
+                "case page": (f"/cases/{case_id}", {"Cookie": cookie}),
+                "case API read": (f"/api/v1/cases/{case_id}", {"Authorization": f"Bearer {token}"}),
+            }
+            results: dict[tuple[str, bool], list[float]] = {}
+            for name, (path, headers) in runs.items():
+                for number in range(2 * requests + 20):
+                    audited = number % 2 == 0
+                    started = time.perf_counter()
+                    status, _headers, _body = http_get(ports[audited], path, headers)
+                    elapsed = (time.perf_counter() - started) * 1000
+                    assert status == 200, (name, status)
+                    if number >= 20:  # the first ones warm both servers up
+                        results.setdefault((name, audited), []).append(elapsed)
+        finally:
+            for server in servers:
+                server.send_signal(signal.SIGTERM)
+                server.wait(timeout=30)
+    backend = url.split(":", 1)[0]
+    print(f"audit overhead over HTTP (gunicorn, 1 worker each, {backend}, {requests} each way)")
+    for name in runs:
+        with_audit = statistics.median(results[(name, True)])
+        without = statistics.median(results[(name, False)])
+        overhead = with_audit / without - 1
+        print(
+            f"  {name:<14} median {without:6.2f} ms without, {with_audit:6.2f} ms with audit: "
+            f"{with_audit - without:+.2f} ms ({overhead:+.1%})"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--http", action="store_true", help="through gunicorn over HTTP")
     options = parser.parse_args()
+    if options.http:
+        main_http(options.requests)
+        return
 
     from board.accounts.services import create_api_token, get_user_by_email
     from board.extensions import db

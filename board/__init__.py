@@ -27,7 +27,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_proxies(app: Flask) -> None:
-    """Believe X-Forwarded-* only from the configured number of proxies in front of the app."""
+    """Believe X-Forwarded-* only from the configured number of proxies in front of the app.
+
+    Behind the TLS proxy, the client's address (feed guessing limit, login throttling, the
+    audit trail), the https scheme (HSTS, Secure cookies) and the host (calendar links)
+    all come from its headers.
+    """
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)

@@ -22,7 +22,12 @@ from board.accounts.services import (
     get_user_by_email,
     revoke_api_token,
 )
-from board.audit.services import count_events, verify_chain
+from board.audit.services import (
+    SYSTEM_COMMAND,
+    count_events,
+    record_system_event,
+    verify_chain,
+)
 from board.common.errors import ValidationFailed
 from board.database import back_up_database, restore_database
 from board.demo.seed import DEMO_LOGINS, database_is_empty, seed_demo
@@ -56,6 +61,7 @@ def create_user_command(email: str, role: str, password: str, name: str) -> None
         for field, messages in error.details.items():
             click.echo(f"{field}: {' '.join(messages)}", err=True)
         sys.exit(2)
+    record_system_event("create", "account", target=f"user:{user.id}", actor=SYSTEM_COMMAND)
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email}.")
 
@@ -71,6 +77,7 @@ def create_token_command(email: str, scope: str, label: str) -> None:
         click.echo(f"No user {email}.", err=True)
         sys.exit(2)
     token = create_api_token(user, scope=scope, label=label)
+    record_system_event("create", "token", target=f"user:{user.id}", actor=SYSTEM_COMMAND)
     db.session.commit()
     click.echo(token)
 
@@ -87,6 +94,7 @@ def revoke_token_command(prefix: str) -> None:
         sys.exit(2)
     for token in tokens:
         revoke_api_token(token.id)
+        record_system_event("delete", "token", target=f"token:{token.id}", actor=SYSTEM_COMMAND)
     db.session.commit()
     click.echo(f"Revoked {len(tokens)} token(s).")
 

@@ -44,10 +44,11 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 12 * 3600
     WTF_CSRF_SSL_STRICT = True
 
-    # Set to the number of proxies in front of the app (usually 1) so the client's address and
-    # the https scheme are read from X-Forwarded-For / X-Forwarded-Proto; 0 trusts none.
-    TRUSTED_PROXY_COUNT = 0
     HSTS_SECONDS = 365 * 24 * 3600  # sent only on responses served over HTTPS
+
+    # The audit chain's HMAC key; unset, it is derived from SECRET_KEY. Set it in production
+    # and keep it outside the database (docs/security.md).
+    AUDIT_CHAIN_KEY: str | None = None
 
     # Failed logins within the window lock an email, or an address, until the window passes.
     LOGIN_THROTTLE_WINDOW_MINUTES = 15

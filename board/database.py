@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask, request
 from sqlalchemy import URL, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from werkzeug.routing import IntegerConverter
 
 from board.common.validation import MAX_ROW_ID
@@ -65,6 +65,26 @@ def write_after_response() -> Iterator[None]:
     except Exception:
         db.session.rollback()
         raise
+    finally:
+        _read_only.reset(token)
+
+
+@contextmanager
+def own_write_connection() -> Iterator[Connection]:
+    """A connection of its own, in a transaction that takes the write lock up front and
+    commits at the end: for a row that must be kept whatever the request did (an audit row).
+
+    On SQLite the request's own transaction is ended first (it is over by then: committed,
+    or to be rolled back at teardown anyway): a write request's would hold the one write
+    lock, and a read's open snapshot would keep the WAL from being reset at checkpoints,
+    so that every later commit would try a checkpoint again. PostgreSQL needs neither.
+    """
+    if db.engine.dialect.name == "sqlite" and db.session().in_transaction():
+        db.session.rollback()
+    token = _read_only.set(False)
+    try:
+        with db.engine.begin() as connection:
+            yield connection
     finally:
         _read_only.reset(token)
 

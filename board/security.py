@@ -6,7 +6,6 @@ import re
 
 from flask import Flask, request
 from flask_login import current_user
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from board.database import SAFE_METHODS
 from board.extensions import csrf
@@ -28,10 +27,6 @@ INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 def register_security(app: Flask) -> None:
     """Check CSRF for browser writes; bearer-token calls carry no ambient credentials."""
     csrf.init_app(app)
-    if proxies := int(app.config["TRUSTED_PROXY_COUNT"]):
-        # Behind a TLS-terminating proxy: the client's address (login throttling, the
-        # audit trail) and the https scheme (HSTS, Secure cookies) come from its headers.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     @app.before_request
     def check_csrf() -> None:

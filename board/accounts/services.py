@@ -93,6 +93,13 @@ def set_user_password(user: User, password: str) -> None:
     db.session.flush()
 
 
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    """Change your own password, given the current one; every session of yours ends."""
+    if not user.check_password(current_password):
+        raise field_error("current_password", "This is not your current password.")
+    set_user_password(user, new_password)
+
+
 def change_user(user: User, changes: dict, acting_user_id: int) -> None:
     """Change a user's name, role, specialist link or active state; a change of role or a
     disabled account ends every session of theirs. Nobody demotes or disables themselves."""

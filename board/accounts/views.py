@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from board.accounts import services
 from board.accounts.forms import LoginForm
 from board.accounts.models import Role, User
-from board.accounts.permissions import require_roles
+from board.accounts.permissions import EVERYONE, require_roles
 from board.common.forms import Refusal, perform
 from board.common.models import get_or_404
 from board.extensions import db
@@ -61,6 +61,31 @@ def logout():
     session.clear()
     flash("You are logged out.")
     return redirect(url_for("accounts.login"))
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@require_roles(*EVERYONE)
+def password_change():
+    """Change your own password: every session of yours ends, this browser gets a new one."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        user = db.session.get(User, current_user.id)
+        form = request.form
+        done = perform(
+            lambda: services.change_own_password(
+                user, form.get("current_password", ""), form.get("password", "")
+            )
+        )
+        if done.refusal is None:
+            secret = services.start_login_session(user, request.remote_addr or "")
+            db.session.commit()
+            session.clear()
+            session["login_session"] = secret
+            login_user(user)
+            flash("Password changed; your other sessions have ended.")
+            return redirect(url_for("dashboard.home"))
+        errors = done.refusal.errors
+    return render_template("accounts/password.html", errors=errors), 422 if errors else 200
 
 
 def safe_next(target: str | None) -> str:

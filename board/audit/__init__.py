@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from board.audit import views
 from board.audit.services import append_events
 from board.common.validation import MAX_ROW_ID
-from board.database import SAFE_METHODS, write_after_response
+from board.database import SAFE_METHODS, own_write_connection
 
 # Pages and API reads that show patient data, and the kind of data each shows.
 PATIENT_READS = {
@@ -38,6 +38,7 @@ WRITE_CATEGORIES = {
     "accounts.user_create": "account",
     "accounts.user_save": "account",
     "accounts.user_password": "password",
+    "accounts.password_change": "password",
     "accounts.user_unlock": "login",
     "users_api.create_user": "account",
     "users_api.update_user": "account",
@@ -71,8 +72,8 @@ def register_audit(app: Flask) -> None:
     def audit_request(response):
         event = event_for(response)
         if event is not None:
-            with write_after_response():
-                append_events([event])
+            with own_write_connection() as connection:
+                append_events([event], connection)
         return response
 
 

@@ -34,6 +34,7 @@ FIELDS = (
     "status_code",
 )
 SYSTEM_SCHEDULER = "system:scheduler"
+SYSTEM_COMMAND = "system:command"
 
 
 def chain_key() -> bytes:
@@ -59,14 +60,16 @@ INSERT_ROWS = AuditEvent.__table__.insert()
 LENGTHS = {"actor": 160, "target": 160, "endpoint": 80, "method": 10, "client_address": 45}
 
 
-def append_events(events: list[dict]) -> list[dict]:
-    """Add rows at the end of the chain; the caller commits. Appenders queue on one lock."""
+def append_events(events: list[dict], connection=None) -> list[dict]:
+    """Add rows at the end of the chain, on `connection` or the session; the caller commits.
+    Appenders queue on one lock."""
     if not events:
         return []
+    executor = connection if connection is not None else db.session
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+        executor.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
     # On SQLite the transaction holds the write lock already (BEGIN IMMEDIATE).
-    last = db.session.execute(LAST_LINK).first()
+    last = executor.execute(LAST_LINK).first()
     next_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     key = chain_key()
     rows = []
@@ -81,18 +84,23 @@ def append_events(events: list[dict]) -> list[dict]:
         rows.append(values)
         next_id += 1
     # Core, not the ORM: nothing needs these rows as objects, and the insert stays cheap.
-    db.session.execute(INSERT_ROWS, rows)
+    executor.execute(INSERT_ROWS, rows)
     return rows
 
 
 def record_system_event(
-    action: str, category: str, case_id: int | None = None, target: str = ""
+    action: str,
+    category: str,
+    case_id: int | None = None,
+    target: str = "",
+    actor: str = SYSTEM_SCHEDULER,
 ) -> None:
-    """Audit a change the background scheduler made; it commits with the job's transaction."""
+    """Audit a change made outside a request (the scheduler, a command); it commits with the
+    caller's transaction."""
     append_events(
         [
             {
-                "actor": SYSTEM_SCHEDULER,
+                "actor": actor,
                 "action": action,
                 "category": category,
                 "case_id": case_id,

@@ -7,6 +7,7 @@ from board.agendas.deadlines import (
     publish_due_agendas,
     send_records_reminders,
 )
+from board.audit.services import record_system_event
 from board.boards.services import list_boards
 from board.common.time import today
 from board.extensions import db
@@ -28,6 +29,8 @@ def generate_upcoming_sessions() -> str:
 def assign_cases() -> str:
     """Run the engine and apply its plan."""
     run = run_assignment(PERIODIC_TRIGGER)
+    if run.placed_count or run.moved_count or run.removed_count:
+        record_system_event("update", "agenda", target=f"run:{run.id}")
     return (
         f"run {run.id}: {run.placed_count} placed, {run.moved_count} moved, "
         f"{run.removed_count} removed, {run.unplaced_count} unplaced"
@@ -38,6 +41,7 @@ def move_late_cases() -> str:
     """Move cases that missed their records cutoff, then replan so they find a new session."""
     counts = enforce_records_cutoffs()
     if counts["removed"]:
+        record_system_event("update", "agenda", target="job:records_cutoff")
         db.session.commit()
         run_assignment("records cutoff")
     return f"{counts['removed']} removed, {counts['pinned_warned']} pinned kept"
@@ -45,12 +49,18 @@ def move_late_cases() -> str:
 
 def publish_agendas() -> str:
     """Publish agendas whose freeze time has come."""
-    return f"{publish_due_agendas()} agendas published"
+    published = publish_due_agendas()
+    if published:
+        record_system_event("print", "agenda", target="job:publish_agendas")
+    return f"{published} agendas published"
 
 
 def send_reminders() -> str:
     """Queue records reminders to referring offices."""
-    return f"{send_records_reminders()} reminders queued"
+    queued = send_records_reminders()
+    if queued:
+        record_system_event("export", "case_records", target="job:reminders")
+    return f"{queued} reminders queued"
 
 
 def deliver_email() -> str:

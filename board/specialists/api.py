@@ -1,5 +1,7 @@
 """`/api/v1/specialists` and their time off."""
 
+from functools import wraps
+
 from flask import abort, url_for
 from flask_login import current_user
 from marshmallow import Schema, fields
@@ -76,28 +78,35 @@ def update_specialist(data, specialist_id: int):
     return with_etag(specialist)
 
 
-def require_self_or_staff(specialist_id: int) -> None:
-    """Specialists see and manage their own time off; staff everyone's."""
-    if not is_staff() and current_user.specialist_id != specialist_id:
-        abort(403, description="You may only see and manage your own time off.")
+def own_time_off(view):
+    """Specialists see and manage their own time off; staff everyone's. Checked before the
+    body is read, so a colleague's time off answers 403 whatever is sent."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not is_staff() and current_user.specialist_id != kwargs["specialist_id"]:
+            abort(403, description="You may only see and manage your own time off.")
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 @blueprint.route("/<int:specialist_id>/time-off", methods=["GET"])
 @require_roles(*EVERYONE)
+@own_time_off
 @blueprint.response(200, TimeOffOut(many=True))
 def list_time_off(specialist_id: int):
     """List a specialist's time off: your own, or anyone's for staff."""
-    require_self_or_staff(specialist_id)
     return get_or_404(Specialist, specialist_id).time_off
 
 
 @blueprint.route("/<int:specialist_id>/time-off", methods=["POST"])
 @require_roles(*EVERYONE)
+@own_time_off
 @blueprint.arguments(TimeOffIn)
 @blueprint.response(201, TimeOffOut)
 def add_time_off(data, specialist_id: int):
     """Record days the specialist is away."""
-    require_self_or_staff(specialist_id)
     specialist = get_or_404(Specialist, specialist_id)
     entry = services.add_time_off(specialist, data)
     db.session.commit()
@@ -106,10 +115,10 @@ def add_time_off(data, specialist_id: int):
 
 @blueprint.route("/<int:specialist_id>/time-off/<int:time_off_id>", methods=["DELETE"])
 @require_roles(*EVERYONE)
+@own_time_off
 @blueprint.response(204)
 def remove_time_off(specialist_id: int, time_off_id: int):
     """Cancel a time-off entry."""
-    require_self_or_staff(specialist_id)
     specialist = get_or_404(Specialist, specialist_id)
     services.remove_time_off(specialist, time_off_id)
     db.session.commit()

@@ -108,3 +108,38 @@ def test_session_cookie_is_secure_and_http_only_by_default(client, make_user):
 
 def test_there_is_no_remember_me(client):
     assert b"remember" not in client.get("/login").data.lower()
+
+
+def test_changing_your_password_ends_your_other_sessions(app, client, make_user):
+    _user_id, email = make_user("coordinator")
+    other_device = app.test_client()
+    log_in(other_device, email)
+    home = log_in(client, email, follow=True)
+    token = csrf_of(client.get("/account/password").data)
+    wrong = client.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": "nope", "password": "plum kettle orbit 77"},
+    )
+    assert wrong.status_code == 422
+    weak = client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": "correct horse battery",
+            "password": "a" * 14,
+        },
+    )
+    assert weak.status_code == 422
+    changed = client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": "correct horse battery",
+            "password": "plum kettle orbit 77",
+        },
+    )
+    assert changed.status_code == 302
+    assert client.get("/cases").status_code == 200  # this browser has a new session
+    assert other_device.get("/cases").status_code == 302  # the other one ended
+    assert home.status_code == 200
+    assert log_in(app.test_client(), email, password="plum kettle orbit 77").status_code == 302

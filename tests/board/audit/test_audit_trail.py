@@ -130,3 +130,50 @@ def test_assets_and_health_checks_are_not_recorded(app, client):
     client.get("/healthz")
     client.get("/login")
     assert events(app) == []
+
+
+def test_the_scheduler_s_changes_are_recorded_as_the_system(app, center, ready_case):
+    from board.audit.services import verify_chain
+    from board.jobs.process import run_firing
+
+    ready_case()
+    run_firing(app, "assign", "test-host:1")
+    (row,) = events(app, actor="system:scheduler")
+    assert (row.action, row.category, row.actor_user_id) == ("update", "agenda", None)
+    assert row.target.startswith("run:")
+    with app.app_context():
+        assert verify_chain() == []
+
+
+def test_deleting_a_case_keeps_its_audit_rows(app, client, login, make_case):
+    from sqlalchemy import text
+
+    from board.audit.services import verify_chain
+
+    case_id = make_case()
+    login("coordinator")
+    client.get(f"/cases/{case_id}")
+    with app.app_context():
+        for table in ("record_items", "case_status_changes"):
+            db.session.execute(text(f"DELETE FROM {table} WHERE case_id = :id"), {"id": case_id})
+        db.session.execute(text("DELETE FROM cases WHERE id = :id"), {"id": case_id})
+        db.session.commit()
+        assert verify_chain() == []
+    assert [row.action for row in events(app, case_id=case_id)] == ["read"]
+
+
+def test_commands_that_change_accounts_and_tokens_are_recorded(app, runner):
+    from board.audit.services import verify_chain
+
+    args = ["board", "create-user", "lead@example.org", "--role", "coordinator"]
+    assert runner.invoke(args=[*args, "--password", "plum kettle orbit seventy"]).exit_code == 0
+    secret = runner.invoke(args=["board", "create-token", "lead@example.org"]).output.strip()
+    assert runner.invoke(args=["board", "revoke-token", secret[:10]]).exit_code == 0
+    rows = events(app, actor="system:command")
+    assert [(row.action, row.category) for row in rows] == [
+        ("create", "account"),
+        ("create", "token"),
+        ("delete", "token"),
+    ]
+    with app.app_context():
+        assert verify_chain() == []
