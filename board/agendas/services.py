@@ -175,10 +175,42 @@ def renumber(session: BoardSession) -> None:
     db.session.flush()
 
 
-def publish_agenda(session: BoardSession) -> BoardSession:
-    """Freeze a session's agenda and tell its expected attendees; feeds show the change."""
+class PublishNeedsConfirmation(Conflict):
+    """The agenda is over capacity or lacks its quorum: publish only once confirmed."""
+
+    code = "confirmation_required"
+
+
+def list_publish_problems(session: BoardSession) -> list[str]:
+    """What is wrong with an agenda about to be published: overbooking, a missing quorum."""
+    items = list_agenda(session)
+    problems = []
+    used = sum(item.minutes for item in items)
+    if used > session.capacity_minutes:
+        problems.append(
+            f"{used} of {session.capacity_minutes} minutes are booked "
+            f"({used - session.capacity_minutes} over capacity)"
+        )
+    missing = [row["name"] for row in quorum_status(session, items) if not row["met"]]
+    if missing:
+        problems.append("no quorum: nobody expected for " + ", ".join(missing))
+    return problems
+
+
+def publish_agenda(session: BoardSession, confirmed: bool = True) -> BoardSession:
+    """Freeze a session's agenda and tell its expected attendees; feeds show the change.
+
+    A coordinator publishing by hand passes `confirmed=False` first: an over-capacity or
+    quorum-less agenda is then refused with what is wrong, until they confirm.
+    """
     if session.status != SessionStatus.PLANNED:
         raise Conflict(f"A {session.status.value} session cannot be published.")
+    problems = [] if confirmed else list_publish_problems(session)
+    if problems:
+        raise PublishNeedsConfirmation(
+            "Check before publishing: " + "; ".join(problems) + ". Publish anyway?",
+            {"problems": problems},
+        )
     session.status = SessionStatus.PUBLISHED
     session_changed.send(session)
     db.session.flush()
