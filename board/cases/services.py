@@ -132,6 +132,20 @@ CALENDAR_FIELDS = frozenset(
 )
 
 
+def specialist_site_problem(specialist: Specialist, site: str) -> str:
+    """Why a requested specialist cannot give this site's opinion: on no board covering it."""
+    covering = [b for b in specialist.boards if b.active and site in b.site_codes]
+    if covering:
+        return ""
+    boards = ", ".join(board.name for board in specialist.boards) or "no board"
+    site_row = db.session.get(DiseaseSite, site)
+    site_name = site_row.name if site_row else site
+    return (
+        f"{specialist.name} sits on no board covering {site_name} (their boards: {boards}); "
+        "the scheduler could never place the case. Choose a specialist of a board that does."
+    )
+
+
 def apply_case_changes(case: Case, data: dict) -> None:
     """Copy validated fields onto the case after checking every reference and rule."""
     errors: dict[str, list[str]] = {}
@@ -149,6 +163,10 @@ def apply_case_changes(case: Case, data: dict) -> None:
             errors["requested_specialist_id"] = [
                 f"Unknown specialist: {data['requested_specialist_id']}."
             ]
+        elif (site := data.get("site", case.site_code)) is not None:
+            problem = specialist_site_problem(specialist, site)
+            if problem:
+                errors["requested_specialist_id"] = [problem]
     kind = data.get("opinion_kind", case.opinion_kind)
     if kind == OpinionKind.INDIVIDUAL and specialist_id is None:
         errors.setdefault("requested_specialist_id", []).append(

@@ -49,8 +49,16 @@ def choices() -> dict:
         "specialties": db.session.scalars(
             db.select(Specialty).where(Specialty.active.is_(True)).order_by(Specialty.name)
         ).all(),
-        "specialists": list_specialists(active=True),
+        "specialists": [
+            (person.id, specialist_label(person)) for person in list_specialists(active=True)
+        ],
     }
+
+
+def specialist_label(person) -> str:
+    """A picker entry that tells two namesakes apart: name, specialty and boards."""
+    boards = ", ".join(board.name for board in person.boards) or "no board"
+    return f"{person.name} — {person.specialty.name} · {boards}"
 
 
 def records_from_form() -> list[dict]:
