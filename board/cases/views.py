@@ -104,12 +104,20 @@ def case_new():
     def submit():
         data = form_data(case_in, request.form, skip=("records",))
         data["records"] = records_from_form()
-        return services.submit_case(load_form(case_in, data))
+        return services.intake_case(load_form(case_in, data))
 
     done = perform(submit)
     if done.refusal:
         return render_form(None, typed_values(request.form, LIST_FIELDS), done.refusal)
-    flash(f"Case {done.result.reference} submitted.")
+    case = done.result
+    flash(
+        f"Case {case.reference} submitted"
+        + (
+            f" and triaged: {case.status.label}."
+            if case.status != models.CaseStatus.SUBMITTED
+            else "; it needs your triage: " + "; ".join(services.list_triage_problems(case)) + "."
+        )
+    )
     return redirect(url_for("cases.case_page", case_id=done.result.id))
 
 

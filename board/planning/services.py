@@ -13,6 +13,7 @@ from board.agendas.services import (
     remove_item,
 )
 from board.cases.models import Case, CaseStatus
+from board.cases.services import list_triage_problems
 from board.common.time import utcnow
 from board.extensions import db
 from board.notifications.services import notify_coordinators
@@ -286,7 +287,12 @@ def get_case_placement(case: Case) -> dict:
         else:
             placement["reason"] = f"Placed by a coordinator on {describe(session)}."
     elif case.status == CaseStatus.SUBMITTED:
-        placement["reason"] = "Not triaged yet: move the case to awaiting records or ready."
+        problems = list_triage_problems(case)
+        placement["reason"] = "Needs a coordinator's triage" + (
+            ": " + "; ".join(problems) + "."
+            if problems
+            else ": move it to awaiting records or ready."
+        )
     elif case.status not in SCHEDULABLE:
         placement["reason"] = f"The case is {case.status.value}; it needs no session."
     elif last_status_reason(case, newer_than=note.noted_at if note else None):
