@@ -343,6 +343,8 @@ def quorum_status(session: BoardSession, items: list[AgendaItem] | None = None) 
         ).all()
     )
     members = list_specialists(board_id=session.board_id, active=True)
+    if session.status == SessionStatus.HELD:
+        return held_quorum(session, needed, members)
     day = session_local_date(session)
     rows = []
     for code, name in sorted(needed.items(), key=lambda pair: pair[1]):
@@ -356,6 +358,36 @@ def quorum_status(session: BoardSession, items: list[AgendaItem] | None = None) 
                 row["expected"].append(person.name)
         row["met"] = bool(row["expected"])
         rows.append(row)
+    return rows
+
+
+def held_quorum(session: BoardSession, needed: dict[str, str], members: list) -> list[dict]:
+    """After the meeting: who was present (and absent) by specialty, from the attendance."""
+    attended = dict(
+        db.session.execute(
+            db.select(SessionAttendance.specialist_id, SessionAttendance.attended).where(
+                SessionAttendance.session_id == session.id
+            )
+        ).all()
+    )
+    rows = []
+    for code, name in sorted(needed.items(), key=lambda pair: pair[1]):
+        people = [m for m in members if m.specialty_code == code]
+        present = [m.name for m in people if attended.get(m.id) is True]
+        absent = [m.name for m in people if attended.get(m.id) is False]
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "held": True,
+                "present": present,
+                "absent": absent,
+                "expected": present,
+                "away": [],
+                "declined": [],
+                "met": bool(present),
+            }
+        )
     return rows
 
 
