@@ -25,9 +25,13 @@ node_modules/.installed: package.json package-lock.json
 instance/secret_key: | $(VENV)/.installed
 	$(BIN)/python -c "from pathlib import Path; from board.config import write_instance_secret; write_instance_secret(Path('instance'))"
 
+# The demo's email goes to a local SMTP catcher (aiosmtpd) on port 1025, readable at
+# /notifications/caught-mail; it stops with the server (Ctrl-C reaches both).
+CATCHER_PORT ?= 1025
 run: $(VENV)/.installed node_modules/.installed instance/secret_key
 	$(BIN)/flask board setup-demo
-	$(BIN)/flask board serve
+	$(BIN)/python -m board.notifications.catcher --port $(CATCHER_PORT) --mailbox instance/caught-mail & \
+	FLASK_MAIL_PORT=$(CATCHER_PORT) FLASK_MAIL_CATCHER_DIR=instance/caught-mail $(BIN)/flask board serve
 
 test: $(VENV)/.installed-test node_modules/.installed lint
 	$(BIN)/python -m pytest tests

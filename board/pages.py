@@ -12,6 +12,7 @@ from board.dashboard.views import blueprint as dashboard
 from board.extensions import db
 from board.feeds.views import blueprint as feeds
 from board.meetings.views import blueprint as meetings
+from board.notifications.views import blueprint as notifications
 from board.planning.views import blueprint as planning
 from board.specialists.views import blueprint as specialists
 
@@ -50,6 +51,7 @@ def register_pages(app: Flask) -> None:
         meetings,
         planning,
         feeds,
+        notifications,
     ):
         app.register_blueprint(page_blueprint)
     register_template_filters(app)

@@ -4,6 +4,7 @@ import json
 import logging
 from datetime import datetime
 
+from board.agendas.deadlines import warn_lost_quorums
 from board.agendas.models import AgendaItem
 from board.agendas.services import (
     describe,
@@ -54,6 +55,7 @@ def run_assignment(
         add_timeliness(changes, plan, sessions, cases, policy, now)
         if not dry_run:
             notify_late_changes(changes)
+            warn_lost_quorums(now)
     except Exception as error:
         db.session.rollback()
         run = db.session.get(ScheduleRun, run.id)
