@@ -329,20 +329,31 @@ def list_queue(session: BoardSession) -> list[Case]:
     )
 
 
-def quorum_status(session: BoardSession, items: list[AgendaItem] | None = None) -> list[dict]:
-    """For each specialty the board (or a listed case) needs: who is expected, away, declined."""
+def quorum_status(
+    session: BoardSession,
+    items: list[AgendaItem] | None = None,
+    members: list | None = None,
+    answers: dict | None = None,
+) -> list[dict]:
+    """For each specialty the board (or a listed case) needs: who is expected, away, declined.
+
+    A page showing many sessions passes the board's `members` and the session's `answers`
+    (specialist id → answer) it read once for all of them.
+    """
     needed = {specialty.code: specialty.name for specialty in session.board.required_specialties}
     for item in items if items is not None else list_agenda(session):
         for specialty in item.case.extra_specialties:
             needed.setdefault(specialty.code, specialty.name)
-    answers = dict(
-        db.session.execute(
-            db.select(SessionAttendance.specialist_id, SessionAttendance.answer).where(
-                SessionAttendance.session_id == session.id
-            )
-        ).all()
-    )
-    members = list_specialists(board_id=session.board_id, active=True)
+    if answers is None:
+        answers = dict(
+            db.session.execute(
+                db.select(SessionAttendance.specialist_id, SessionAttendance.answer).where(
+                    SessionAttendance.session_id == session.id
+                )
+            ).all()
+        )
+    if members is None:
+        members = list_specialists(board_id=session.board_id, active=True)
     if session.status == SessionStatus.HELD:
         return held_quorum(session, needed, members)
     day = session_local_date(session)

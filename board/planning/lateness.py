@@ -44,6 +44,9 @@ class LatenessContext:
     minutes: dict[str, int]
     policy: Policy
     holidays: frozenset[date]
+    # active boards by name and each board's active members, read once
+    boards: list[Board] = dataclasses.field(default_factory=list)
+    members: dict[int, list] = dataclasses.field(default_factory=dict)
 
 
 def read_lateness_context(now: datetime | None = None) -> LatenessContext:
@@ -61,7 +64,15 @@ def read_lateness_context(now: datetime | None = None) -> LatenessContext:
     for item in items.values():
         used[item.session_id] = used.get(item.session_id, 0) + item.minutes
     years = range(now.year - 1, now.year + 2)
+    members: dict[int, list] = {}
+    for person in list_specialists(active=True):
+        for board_id in person.board_ids:
+            members.setdefault(board_id, []).append(person)
     return LatenessContext(
+        boards=list(
+            db.session.scalars(db.select(Board).where(Board.active.is_(True)).order_by(Board.name))
+        ),
+        members=members,
         now=now,
         sessions=by_id,
         slots={slot.id: slot for slot in session_slots(sessions)},
@@ -173,7 +184,7 @@ def fix_actions(case: Case, lateness: Lateness, context: LatenessContext) -> lis
                 }
             )
             break
-    board = current.board if current else first_covering_board(case)
+    board = current.board if current else first_covering_board(case, context)
     if board is not None and set(lateness.causes) & {"quorum", "capacity", "no_session"}:
         day = first_quorum_day(board, case, context)
         if day is not None:
@@ -189,20 +200,15 @@ def fix_actions(case: Case, lateness: Lateness, context: LatenessContext) -> lis
     return actions
 
 
-def first_covering_board(case: Case) -> Board | None:
+def first_covering_board(case: Case, context: LatenessContext) -> Board | None:
     """The first active board (by name) covering the case's site."""
-    for board in db.session.scalars(
-        db.select(Board).where(Board.active.is_(True)).order_by(Board.name)
-    ):
-        if case.site_code in board.site_codes:
-            return board
-    return None
+    return next((board for board in context.boards if case.site_code in board.site_codes), None)
 
 
 def first_quorum_day(board: Board, case: Case, context: LatenessContext) -> date | None:
     """The first business day from tomorrow to the decision date when the quorum is free."""
     needed = set(board.required_specialty_codes) | set(case.extra_specialty_codes)
-    members = list_specialists(board_id=board.id, active=True)
+    members = context.members.get(board.id, [])
     start = context.now.date() + timedelta(days=1)
     last = max(case.decision_due_on, start + timedelta(days=14))
     day = start
