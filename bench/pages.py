@@ -110,5 +110,6 @@ def main() -> None:
             print(f"| {label} | {name} | {p50:.1f} | {p99:.1f} | {statements} | {goal} |")
         print(f"<!-- {label}: {rows[0][1]} -->")
 
+
 if __name__ == "__main__":
     main()
