@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres lint format bench-scheduling bench-feeds clean
+.PHONY: run test test-sqlite test-postgres lint format bench-scheduling bench-feeds bench-pages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ format: $(VENV)/.installed-test
 
 bench-scheduling: $(VENV)/.installed-test
 	$(BIN)/python -m bench.scheduling
+
+bench-pages: $(VENV)/.installed-test
+	$(BIN)/python -m bench.pages
 
 bench-feeds: $(VENV)/.installed-test
 	command -v wrk || (apt-get update && apt-get install -y wrk)

@@ -47,6 +47,16 @@ class LatenessContext:
     # active boards by name and each board's active members, read once
     boards: list[Board] = dataclasses.field(default_factory=list)
     members: dict[int, list] = dataclasses.field(default_factory=dict)
+    # site code -> the sessions (and engine slots) of boards covering it, in time order
+    sessions_by_site: dict[str, list[BoardSession]] = dataclasses.field(default_factory=dict)
+    slots_by_site: dict[str, list[SessionSlot]] = dataclasses.field(default_factory=dict)
+
+    def index_by_site(self) -> None:
+        """Group sessions by the sites their board covers, so a case looks at its own."""
+        for session in self.sessions.values():
+            for site in session.board.site_codes:
+                self.sessions_by_site.setdefault(site, []).append(session)
+                self.slots_by_site.setdefault(site, []).append(self.slots[session.id])
 
 
 def read_lateness_context(now: datetime | None = None) -> LatenessContext:
@@ -68,7 +78,7 @@ def read_lateness_context(now: datetime | None = None) -> LatenessContext:
     for person in list_specialists(active=True):
         for board_id in person.board_ids:
             members.setdefault(board_id, []).append(person)
-    return LatenessContext(
+    context = LatenessContext(
         boards=list(
             db.session.scalars(db.select(Board).where(Board.active.is_(True)).order_by(Board.name))
         ),
@@ -82,6 +92,8 @@ def read_lateness_context(now: datetime | None = None) -> LatenessContext:
         policy=engine_policy(),
         holidays=configured_holidays(*years),
     )
+    context.index_by_site()
+    return context
 
 
 def assess_case_lateness(case: Case, context: LatenessContext) -> Lateness:
@@ -99,7 +111,7 @@ def assess_case_lateness(case: Case, context: LatenessContext) -> Lateness:
     return assess_lateness(
         demand,
         placed,
-        context.slots.values(),
+        context.slots_by_site.get(case.site_code, []),
         used,
         context.policy,
         context.now.date(),
@@ -140,9 +152,8 @@ def fix_actions(case: Case, lateness: Lateness, context: LatenessContext) -> lis
     blocked = {entry.session_id: entry for entry in lateness.blocked}
     others = [
         session
-        for session in context.sessions.values()
+        for session in context.sessions_by_site.get(case.site_code, [])
         if session.status in OPEN_SESSION_STATUSES
-        and case.site_code in session.board.site_codes
         and (current is None or session.board_id != current.board_id)
         and (current is None or session.starts_at < current.starts_at)
     ][:2]
