@@ -103,12 +103,17 @@ def upcoming_by_board() -> list[tuple]:
 def unplaced_queue() -> list[tuple]:
     """Unplaced cases (the app's one definition), each with why it is not on an agenda."""
     rows = db.session.execute(
-        db.select(Case, CasePlacementNote.reason)
+        db.select(Case, CasePlacementNote.reason, CasePlacementNote.noted_at)
         .outerjoin(CasePlacementNote, CasePlacementNote.case_id == Case.id)
         .where(is_unplaced())
         .order_by(Case.decision_due_on, Case.id)
+        .options(selectinload(Case.status_changes))
     ).all()
-    return [(case, reason or why_unplaced(case)) for case, reason in rows]
+    return [
+        # A step since the scheduler's last word (taken off an agenda) says more than its note.
+        (case, last_status_reason(case, newer_than=noted_at) or reason or why_unplaced(case))
+        for case, reason, noted_at in rows
+    ]
 
 
 def why_unplaced(case: Case) -> str:
