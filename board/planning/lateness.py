@@ -62,6 +62,11 @@ class LatenessContext:
 def read_lateness_context(now: datetime | None = None) -> LatenessContext:
     """Read the upcoming sessions, who can attend them and what their agendas hold."""
     now = now or utcnow()
+    years = range(now.year - 1, now.year + 2)
+    members: dict[int, list] = {}
+    for person in list_specialists(active=True):
+        for board_id in person.board_ids:
+            members.setdefault(board_id, []).append(person)
     sessions = list_upcoming_sessions(now)
     by_id = {session.id: session for session in sessions}
     items = {
@@ -73,11 +78,6 @@ def read_lateness_context(now: datetime | None = None) -> LatenessContext:
     used: dict[int, int] = {}
     for item in items.values():
         used[item.session_id] = used.get(item.session_id, 0) + item.minutes
-    years = range(now.year - 1, now.year + 2)
-    members: dict[int, list] = {}
-    for person in list_specialists(active=True):
-        for board_id in person.board_ids:
-            members.setdefault(board_id, []).append(person)
     context = LatenessContext(
         boards=list(
             db.session.scalars(db.select(Board).where(Board.active.is_(True)).order_by(Board.name))
@@ -85,7 +85,7 @@ def read_lateness_context(now: datetime | None = None) -> LatenessContext:
         members=members,
         now=now,
         sessions=by_id,
-        slots={slot.id: slot for slot in session_slots(sessions)},
+        slots={slot.id: slot for slot in session_slots(sessions, members)},
         items=items,
         used=used,
         minutes=default_minutes_by_site(),
