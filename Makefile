@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres lint format bench-scheduling bench-scheduling-families bench-feeds clean
+.PHONY: run test test-sqlite test-postgres lint format bench-scheduling bench-scheduling-families bench-feeds bench-pages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,14 @@ node_modules/.installed: package.json package-lock.json
 instance/secret_key: | $(VENV)/.installed
 	$(BIN)/python -c "from pathlib import Path; from board.config import write_instance_secret; write_instance_secret(Path('instance'))"
 
-# The demo is served over plain http on localhost, so it opts out of Secure cookies.
+# The demo is served over plain http on localhost, so it opts out of Secure cookies; its
+# email goes to a local SMTP catcher (aiosmtpd) on port 1025, readable at
+# /notifications/caught-mail; it stops with the server (Ctrl-C reaches both).
+CATCHER_PORT ?= 1025
 run: $(VENV)/.installed node_modules/.installed instance/secret_key
 	$(BIN)/flask board setup-demo
-	FLASK_SESSION_COOKIE_SECURE=false $(BIN)/flask board serve
+	$(BIN)/python -m board.notifications.catcher --port $(CATCHER_PORT) --mailbox instance/caught-mail & \
+	FLASK_SESSION_COOKIE_SECURE=false FLASK_MAIL_PORT=$(CATCHER_PORT) FLASK_MAIL_CATCHER_DIR=instance/caught-mail $(BIN)/flask board serve
 
 test: $(VENV)/.installed-test node_modules/.installed lint
 	$(BIN)/python -m pytest tests
@@ -48,6 +52,9 @@ bench-scheduling: $(VENV)/.installed-test
 # every family and size once, with the 100 s HiGHS MIP at 2k and 5k: about 30 minutes
 bench-scheduling-families: $(VENV)/.installed-test
 	$(BIN)/python -m bench.scheduling_families
+
+bench-pages: $(VENV)/.installed-test
+	$(BIN)/python -m bench.pages
 
 bench-feeds: $(VENV)/.installed-test
 	command -v wrk || (apt-get update && apt-get install -y wrk)

@@ -133,6 +133,8 @@ class Defaults:
     MAIL_MAX_ATTEMPTS = 6
     MAIL_RETRY_BASE_SECONDS = 60
     MAIL_BATCH_SIZE = 100
+    # The demo's local SMTP catcher keeps its mail here (`make run`); None: no caught-mail page.
+    MAIL_CATCHER_DIR: str | None = None
 
 
 def load_config(app: Flask, overrides: dict | None) -> None:

@@ -19,6 +19,7 @@ from board.extensions import compress, db
 from board.feeds.caching import compressed_cache_key, compressed_feeds
 from board.feeds.views import blueprint as feeds
 from board.meetings.views import blueprint as meetings
+from board.notifications.views import blueprint as notifications
 from board.planning.views import blueprint as planning
 from board.specialists.views import blueprint as specialists
 
@@ -100,6 +101,7 @@ def register_pages(app: Flask) -> None:
         meetings,
         planning,
         feeds,
+        notifications,
     ):
         app.register_blueprint(page_blueprint)
     # Only routes decorated with compress.compressed() use it; each body is compressed once.

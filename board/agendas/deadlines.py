@@ -5,7 +5,14 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from board.agendas.models import AgendaItem
-from board.agendas.services import describe, publish_agenda, remove_item
+from board.agendas.services import (
+    OPEN_SESSION_STATUSES,
+    describe,
+    list_agenda,
+    publish_agenda,
+    quorum_status,
+    remove_item,
+)
 from board.cases.models import Case, CaseStatus
 from board.common.enums import label_of
 from board.common.time import local_date, utcnow
@@ -134,3 +141,45 @@ def send_records_reminders(now: datetime | None = None) -> int:
         )
         sent += queued is not None
     return sent
+
+
+def warn_lost_quorums(now: datetime | None = None) -> int:
+    """Tell the coordinators about every upcoming session with an agenda that lost its quorum.
+
+    Once per session and set of missing specialties, so a new loss is told again.
+    """
+    now = now or utcnow()
+    sessions = db.session.scalars(
+        db.select(BoardSession)
+        .where(
+            BoardSession.starts_at > now,
+            BoardSession.status.in_(OPEN_SESSION_STATUSES),
+            BoardSession.id.in_(db.select(AgendaItem.session_id)),
+        )
+        .order_by(BoardSession.starts_at)
+    ).all()
+    warned = 0
+    for session in sessions:
+        items = list_agenda(session)
+        missing = [row for row in quorum_status(session, items) if not row["met"]]
+        if not missing:
+            continue
+        names = ", ".join(row["name"] for row in missing)
+        away = "; ".join(
+            f"{row['name']}: " + ", ".join(row["away"] + row["declined"])
+            for row in missing
+            if row["away"] or row["declined"]
+        )
+        warned += bool(
+            notify_coordinators(
+                "quorum_lost",
+                f"{describe(session)} has lost its quorum",
+                f"{describe(session)} has {len(items)} case(s) on its agenda but nobody "
+                f"expected for {names}"
+                + (f" (away or declined — {away})" if away else "")
+                + ". Find a stand-in, move the cases, or reschedule the session.",
+                dedup_key=f"quorum-lost:session-{session.id}:"
+                + ",".join(row["code"] for row in missing),
+            )
+        )
+    return warned

@@ -175,10 +175,42 @@ def renumber(session: BoardSession) -> None:
     db.session.flush()
 
 
-def publish_agenda(session: BoardSession) -> BoardSession:
-    """Freeze a session's agenda and tell its expected attendees; feeds show the change."""
+class PublishNeedsConfirmation(Conflict):
+    """The agenda is over capacity or lacks its quorum: publish only once confirmed."""
+
+    code = "confirmation_required"
+
+
+def list_publish_problems(session: BoardSession) -> list[str]:
+    """What is wrong with an agenda about to be published: overbooking, a missing quorum."""
+    items = list_agenda(session)
+    problems = []
+    used = sum(item.minutes for item in items)
+    if used > session.capacity_minutes:
+        problems.append(
+            f"{used} of {session.capacity_minutes} minutes are booked "
+            f"({used - session.capacity_minutes} over capacity)"
+        )
+    missing = [row["name"] for row in quorum_status(session, items) if not row["met"]]
+    if missing:
+        problems.append("no quorum: nobody expected for " + ", ".join(missing))
+    return problems
+
+
+def publish_agenda(session: BoardSession, confirmed: bool = True) -> BoardSession:
+    """Freeze a session's agenda and tell its expected attendees; feeds show the change.
+
+    A coordinator publishing by hand passes `confirmed=False` first: an over-capacity or
+    quorum-less agenda is then refused with what is wrong, until they confirm.
+    """
     if session.status != SessionStatus.PLANNED:
         raise Conflict(f"A {session.status.value} session cannot be published.")
+    problems = [] if confirmed else list_publish_problems(session)
+    if problems:
+        raise PublishNeedsConfirmation(
+            "Check before publishing: " + "; ".join(problems) + ". Publish anyway?",
+            {"problems": problems},
+        )
     session.status = SessionStatus.PUBLISHED
     session_changed.send(session)
     db.session.flush()
@@ -297,20 +329,33 @@ def list_queue(session: BoardSession) -> list[Case]:
     )
 
 
-def quorum_status(session: BoardSession, items: list[AgendaItem] | None = None) -> list[dict]:
-    """For each specialty the board (or a listed case) needs: who is expected, away, declined."""
+def quorum_status(
+    session: BoardSession,
+    items: list[AgendaItem] | None = None,
+    members: list | None = None,
+    answers: dict | None = None,
+) -> list[dict]:
+    """For each specialty the board (or a listed case) needs: who is expected, away, declined.
+
+    A page showing many sessions passes the board's `members` and the session's `answers`
+    (specialist id → answer) it read once for all of them.
+    """
     needed = {specialty.code: specialty.name for specialty in session.board.required_specialties}
     for item in items if items is not None else list_agenda(session):
         for specialty in item.case.extra_specialties:
             needed.setdefault(specialty.code, specialty.name)
-    answers = dict(
-        db.session.execute(
-            db.select(SessionAttendance.specialist_id, SessionAttendance.answer).where(
-                SessionAttendance.session_id == session.id
-            )
-        ).all()
-    )
-    members = list_specialists(board_id=session.board_id, active=True)
+    if answers is None:
+        answers = dict(
+            db.session.execute(
+                db.select(SessionAttendance.specialist_id, SessionAttendance.answer).where(
+                    SessionAttendance.session_id == session.id
+                )
+            ).all()
+        )
+    if members is None:
+        members = list_specialists(board_id=session.board_id, active=True)
+    if session.status == SessionStatus.HELD:
+        return held_quorum(session, needed, members)
     day = session_local_date(session)
     rows = []
     for code, name in sorted(needed.items(), key=lambda pair: pair[1]):
@@ -324,6 +369,36 @@ def quorum_status(session: BoardSession, items: list[AgendaItem] | None = None) 
                 row["expected"].append(person.name)
         row["met"] = bool(row["expected"])
         rows.append(row)
+    return rows
+
+
+def held_quorum(session: BoardSession, needed: dict[str, str], members: list) -> list[dict]:
+    """After the meeting: who was present (and absent) by specialty, from the attendance."""
+    attended = dict(
+        db.session.execute(
+            db.select(SessionAttendance.specialist_id, SessionAttendance.attended).where(
+                SessionAttendance.session_id == session.id
+            )
+        ).all()
+    )
+    rows = []
+    for code, name in sorted(needed.items(), key=lambda pair: pair[1]):
+        people = [m for m in members if m.specialty_code == code]
+        present = [m.name for m in people if attended.get(m.id) is True]
+        absent = [m.name for m in people if attended.get(m.id) is False]
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "held": True,
+                "present": present,
+                "absent": absent,
+                "expected": present,
+                "away": [],
+                "declined": [],
+                "met": bool(present),
+            }
+        )
     return rows
 
 

@@ -52,7 +52,11 @@ def builder_context(session: BoardSession) -> dict:
 
 
 def render_builder(
-    session: BoardSession, message: str = "", status: int = 200, error: bool = False
+    session: BoardSession,
+    message: str = "",
+    status: int = 200,
+    error: bool = False,
+    confirm_publish: bool = False,
 ):
     context = builder_context(session)
     template = "agendas/_builder.html" if is_fetch() else "agendas/session.html"
@@ -60,6 +64,7 @@ def render_builder(
         template,
         message=message,
         error=error,
+        confirm_publish=confirm_publish,
         attendees=expected_attendees(session),
         **context,
     ), status
@@ -82,8 +87,12 @@ def print_agenda(session_id: int):
     )
 
 
-def agenda_change(session_id: int, change, done: str):
-    """Check the version the page saw, apply one change, commit, answer with the agenda."""
+def agenda_change(session_id: int, change, done: str, confirm_publish: bool = False):
+    """Check the version the page saw, apply one change, commit, answer with the agenda.
+
+    With `confirm_publish`, a refused publication offers "Publish anyway" when the agenda
+    has problems (over capacity, no quorum) a coordinator may accept.
+    """
     session = get_or_404(BoardSession, session_id)
     performed = perform(lambda: change(session), versioned=session)
     if performed.refusal:
@@ -92,11 +101,31 @@ def agenda_change(session_id: int, change, done: str):
         if refusal.status == 422 and not refusal.stale:
             message = " ".join((message, refusal.field_text))
         fresh = db.session.get(BoardSession, session_id)
-        return render_builder(fresh, message, refusal.status, error=True)
+        confirm = (
+            confirm_publish
+            and refusal.status == 409
+            and bool(services.list_publish_problems(fresh))
+        )
+        return render_builder(fresh, message, refusal.status, error=True, confirm_publish=confirm)
+    warning = capacity_warning(session)
+    done = f"{done} {warning}" if warning else done
     if is_fetch():
-        return render_builder(session, done)
+        return render_builder(session, done, error=bool(warning))
     flash(done)
     return redirect(url_for("agendas.session_agenda", session_id=session_id))
+
+
+def capacity_warning(session: BoardSession) -> str:
+    """Say so when the agenda now holds more minutes than the session has."""
+    if session.status not in services.OPEN_SESSION_STATUSES:
+        return ""
+    used = sum(item.minutes for item in services.list_agenda(session))
+    if used <= session.capacity_minutes:
+        return ""
+    return (
+        f"Warning: the agenda is over capacity, {used} of {session.capacity_minutes} minutes "
+        f"booked ({used - session.capacity_minutes} over)."
+    )
 
 
 def item_of(session: BoardSession):
@@ -186,8 +215,10 @@ def minutes(session_id: int):
 @require_roles(*STAFF)
 def publish(session_id: int):
     """Freeze the agenda and tell the expected attendees; their calendars update."""
+    confirmed = request.form.get("confirm") == "1"
     return agenda_change(
         session_id,
-        services.publish_agenda,
+        lambda session: services.publish_agenda(session, confirmed=confirmed),
         "Agenda published: attendees are told and calendars update.",
+        confirm_publish=not confirmed,
     )

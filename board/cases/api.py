@@ -45,8 +45,11 @@ def list_cases(filters, pagination_parameters):
 @blueprint.arguments(CaseIn)
 @blueprint.response(201, CaseOut)
 def submit_case(data):
-    """Submit a case needing a second opinion, with its records checklist."""
-    case = services.submit_case(data)
+    """Submit a case needing a second opinion, with its records checklist.
+
+    A case whose required data is complete is triaged at once (awaiting records or ready).
+    """
+    case = services.intake_case(data)
     db.session.commit()
     return with_etag(case, location=url_for(".get_case", case_id=case.id))
 

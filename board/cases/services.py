@@ -11,6 +11,7 @@ from board.cases.models import (
     InsurerNotice,
     OpinionKind,
     RecordItem,
+    RecordKind,
     StatusChange,
 )
 from board.common.enums import label_of
@@ -106,6 +107,40 @@ def submit_case(data: dict) -> Case:
     return case
 
 
+def intake_case(data: dict) -> Case:
+    """Register a new case and, when its required data is complete, triage it at once."""
+    case = submit_case(data)
+    triage_automatically(case)
+    return case
+
+
+def list_triage_problems(case: Case) -> list[str]:
+    """What a coordinator must settle before the case can leave `submitted`."""
+    problems = []
+    kinds = {record.kind for record in case.records}
+    if not kinds:
+        problems.append("no records are listed: say which the reviewers need")
+    elif case.opinion_kind == OpinionKind.PATHOLOGY_REVIEW and (
+        RecordKind.SLIDES_BLOCKS not in kinds
+    ):
+        problems.append("a pathology review needs the slides or blocks on the checklist")
+    boards = db.session.scalars(db.select(Board).where(Board.active.is_(True))).all()
+    if not any(case.site_code in board.site_codes for board in boards):
+        problems.append("no active board covers this site")
+    if case.insurer_notice == InsurerNotice.DENIED:
+        problems.append("the insurer denied the notice")
+    return problems
+
+
+def triage_automatically(case: Case) -> bool:
+    """Move a submitted case whose required data is complete on, as done by the service."""
+    if case.status != CaseStatus.SUBMITTED or list_triage_problems(case):
+        return False
+    target = CaseStatus.READY if case.is_ready else CaseStatus.AWAITING_RECORDS
+    transition_case(case, target, "Triaged automatically: the required data is complete", True)
+    return True
+
+
 def update_case(case: Case, data: dict) -> Case:
     """Change a case's fields (its status changes only through transitions)."""
     if case.status not in OPEN_STATUSES:
@@ -133,6 +168,20 @@ CALENDAR_FIELDS = frozenset(
 )
 
 
+def specialist_site_problem(specialist: Specialist, site: str) -> str:
+    """Why a requested specialist cannot give this site's opinion: on no board covering it."""
+    covering = [b for b in specialist.boards if b.active and site in b.site_codes]
+    if covering:
+        return ""
+    boards = ", ".join(board.name for board in specialist.boards) or "no board"
+    site_row = db.session.get(DiseaseSite, site)
+    site_name = site_row.name if site_row else site
+    return (
+        f"{specialist.name} sits on no board covering {site_name} (their boards: {boards}); "
+        "the scheduler could never place the case. Choose a specialist of a board that does."
+    )
+
+
 def apply_case_changes(case: Case, data: dict) -> None:
     """Copy validated fields onto the case after checking every reference and rule."""
     errors: dict[str, list[str]] = {}
@@ -150,6 +199,10 @@ def apply_case_changes(case: Case, data: dict) -> None:
             errors["requested_specialist_id"] = [
                 f"Unknown specialist: {data['requested_specialist_id']}."
             ]
+        elif (site := data.get("site", case.site_code)) is not None:
+            problem = specialist_site_problem(specialist, site)
+            if problem:
+                errors["requested_specialist_id"] = [problem]
     kind = data.get("opinion_kind", case.opinion_kind)
     if kind == OpinionKind.INDIVIDUAL and specialist_id is None:
         errors.setdefault("requested_specialist_id", []).append(
@@ -174,8 +227,9 @@ def apply_case_changes(case: Case, data: dict) -> None:
         case.extra_specialties = specialties
 
 
-def transition_case(case: Case, target: CaseStatus, reason: str) -> Case:
-    """Move a case to another status, recording who, when and why; 409 if not allowed."""
+def transition_case(case: Case, target: CaseStatus, reason: str, by_service: bool = False) -> Case:
+    """Move a case to another status, recording who (or the service), when and why; 409 if
+    not allowed."""
     if target == case.status:
         raise Conflict(f"The case is already {case.status.value}.")
     if not can_transition(case.status, target):
@@ -192,7 +246,7 @@ def transition_case(case: Case, target: CaseStatus, reason: str) -> Case:
     previous = case.status
     case.status = target
     case.updated_at = utcnow()
-    record_status_change(case, previous, target, reason)
+    record_status_change(case, previous, target, reason, by_service)
     db.session.flush()
     return case
 
@@ -292,10 +346,15 @@ def follow_readiness(case: Case) -> None:
 
 
 def record_status_change(
-    case: Case, previous: CaseStatus | None, target: CaseStatus, reason: str
+    case: Case,
+    previous: CaseStatus | None,
+    target: CaseStatus,
+    reason: str,
+    by_service: bool = False,
 ) -> None:
-    """Append one line to the case's status history."""
-    user = current_user if current_user and current_user.is_authenticated else None
+    """Append one line to the case's status history (`by_service`: the service's own step)."""
+    signed_in = current_user and current_user.is_authenticated
+    user = current_user if signed_in and not by_service else None
     case.status_changes.append(
         StatusChange(
             from_status=previous,

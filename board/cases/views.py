@@ -49,8 +49,16 @@ def choices() -> dict:
         "specialties": db.session.scalars(
             db.select(Specialty).where(Specialty.active.is_(True)).order_by(Specialty.name)
         ).all(),
-        "specialists": list_specialists(active=True),
+        "specialists": [
+            (person.id, specialist_label(person)) for person in list_specialists(active=True)
+        ],
     }
+
+
+def specialist_label(person) -> str:
+    """A picker entry that tells two namesakes apart: name, specialty and boards."""
+    boards = ", ".join(board.name for board in person.boards) or "no board"
+    return f"{person.name} — {person.specialty.name} · {boards}"
 
 
 def records_from_form() -> list[dict]:
@@ -96,12 +104,20 @@ def case_new():
     def submit():
         data = form_data(case_in, request.form, skip=("records",))
         data["records"] = records_from_form()
-        return services.submit_case(load_form(case_in, data))
+        return services.intake_case(load_form(case_in, data))
 
     done = perform(submit)
     if done.refusal:
         return render_form(None, typed_values(request.form, LIST_FIELDS), done.refusal)
-    flash(f"Case {done.result.reference} submitted.")
+    case = done.result
+    flash(
+        f"Case {case.reference} submitted"
+        + (
+            f" and triaged: {case.status.label}."
+            if case.status != models.CaseStatus.SUBMITTED
+            else "; it needs your triage: " + "; ".join(services.list_triage_problems(case)) + "."
+        )
+    )
     return redirect(url_for("cases.case_page", case_id=done.result.id))
 
 

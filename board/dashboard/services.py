@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.orm import selectinload
+
 from board.agendas.deadlines import cutoff_for
 from board.agendas.models import AgendaItem
 from board.agendas.services import OPEN_SESSION_STATUSES, is_unplaced, quorum_status
@@ -14,8 +16,9 @@ from board.common.time import local_date, utcnow
 from board.extensions import db
 from board.planning.models import CasePlacementNote
 from board.planning.services import last_status_reason
-from board.sessions.models import BoardSession
-from board.sessions.services import configured_holidays, list_sessions
+from board.sessions.models import BoardSession, SessionAttendance
+from board.sessions.services import configured_holidays
+from board.specialists.services import list_specialists
 from scheduling import records_cutoff
 
 SESSIONS_PER_BOARD = 3
@@ -23,13 +26,19 @@ SESSIONS_PER_BOARD = 3
 CUTOFF_WARNING_BUSINESS_DAYS = 2
 
 
-def session_summary(session: BoardSession) -> dict:
+def session_summary(
+    session: BoardSession,
+    items: list[AgendaItem] | None = None,
+    members: list | None = None,
+    answers: dict | None = None,
+) -> dict:
     """Minutes used and free, quorum and agenda status of one session."""
-    items = list(
-        db.session.scalars(db.select(AgendaItem).where(AgendaItem.session_id == session.id))
-    )
+    if items is None:
+        items = list(
+            db.session.scalars(db.select(AgendaItem).where(AgendaItem.session_id == session.id))
+        )
     used = sum(item.minutes for item in items)
-    quorum = quorum_status(session, items)
+    quorum = quorum_status(session, items, members, answers)
     return {
         "session": session,
         "count": len(items),
@@ -44,28 +53,67 @@ def session_summary(session: BoardSession) -> dict:
 
 
 def upcoming_by_board() -> list[tuple]:
-    """Each active board with its next few open sessions."""
-    rows = []
+    """Each active board with its next few open sessions, read in a handful of queries."""
     now = utcnow()
-    for board in list_boards(active_only=True):
-        sessions = [
-            session
-            for session in list_sessions(starts_from=now, board_id=board.id)
-            if session.status in OPEN_SESSION_STATUSES
-        ][:SESSIONS_PER_BOARD]
-        rows.append((board, [session_summary(session) for session in sessions]))
-    return rows
+    boards = list_boards(active_only=True)
+    upcoming: dict[int, list[BoardSession]] = {board.id: [] for board in boards}
+    for session in db.session.scalars(
+        db.select(BoardSession)
+        .where(
+            BoardSession.starts_at >= now,
+            BoardSession.status.in_(OPEN_SESSION_STATUSES),
+            BoardSession.board_id.in_(list(upcoming)),
+        )
+        .order_by(BoardSession.starts_at, BoardSession.id)
+    ):
+        if len(upcoming[session.board_id]) < SESSIONS_PER_BOARD:
+            upcoming[session.board_id].append(session)
+    shown = [session.id for sessions in upcoming.values() for session in sessions]
+    items: dict[int, list[AgendaItem]] = {session_id: [] for session_id in shown}
+    for item in db.session.scalars(
+        db.select(AgendaItem)
+        .where(AgendaItem.session_id.in_(shown))
+        .order_by(AgendaItem.position)
+        .options(selectinload(AgendaItem.case).selectinload(Case.extra_specialties))
+    ):
+        items[item.session_id].append(item)
+    answers: dict[int, dict] = {session_id: {} for session_id in shown}
+    for session_id, specialist_id, answer in db.session.execute(
+        db.select(
+            SessionAttendance.session_id, SessionAttendance.specialist_id, SessionAttendance.answer
+        ).where(SessionAttendance.session_id.in_(shown))
+    ):
+        answers[session_id][specialist_id] = answer
+    members: dict[int, list] = {board.id: [] for board in boards}
+    for person in list_specialists(active=True):
+        for board_id in person.board_ids:
+            members.setdefault(board_id, []).append(person)
+    return [
+        (
+            board,
+            [
+                session_summary(session, items[session.id], members[board.id], answers[session.id])
+                for session in upcoming[board.id]
+            ],
+        )
+        for board in boards
+    ]
 
 
 def unplaced_queue() -> list[tuple]:
     """Unplaced cases (the app's one definition), each with why it is not on an agenda."""
     rows = db.session.execute(
-        db.select(Case, CasePlacementNote.reason)
+        db.select(Case, CasePlacementNote.reason, CasePlacementNote.noted_at)
         .outerjoin(CasePlacementNote, CasePlacementNote.case_id == Case.id)
         .where(is_unplaced())
         .order_by(Case.decision_due_on, Case.id)
+        .options(selectinload(Case.status_changes))
     ).all()
-    return [(case, reason or why_unplaced(case)) for case, reason in rows]
+    return [
+        # A step since the scheduler's last word (taken off an agenda) says more than its note.
+        (case, last_status_reason(case, newer_than=noted_at) or reason or why_unplaced(case))
+        for case, reason, noted_at in rows
+    ]
 
 
 def why_unplaced(case: Case) -> str:

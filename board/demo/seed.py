@@ -195,34 +195,38 @@ def database_is_empty() -> bool:
     return db.session.scalar(db.select(Board.id).limit(1)) is None
 
 
-def seed_demo(today: date | None = None, seed: int = 7) -> str:
-    """Insert the demo center and return a one-line summary."""
+def seed_demo(today: date | None = None, seed: int = 7, scale: int = 1) -> str:
+    """Insert the demo center and return a one-line summary.
+
+    `scale` multiplies the boards and cases (the pages benchmark measures a 10× center).
+    """
     rng = random.Random(seed)
     today = today or datetime.now(UTC).date()
     seed_vocabularies()
     # Each board's first session is its first meeting in the seeded window; the
     # generate_sessions job later expands the same anchored rule, so the weeks agree.
-    boards = add_boards(first_day=today - timedelta(weeks=3))
+    boards = add_boards(first_day=today - timedelta(weeks=3), scale=scale)
     specialists = add_specialists(rng, boards, today)
     add_users(specialists)
     sessions = []
     for board in boards:
         sessions += generate_sessions(board, today - timedelta(weeks=3), weeks=15)
     db.session.flush()
-    cases = add_cases(rng, boards, specialists, sessions, today)
+    cases = add_cases(rng, boards, specialists, sessions, today, scale)
     return (
         f"Demo data: {len(boards)} boards, {len(specialists)} specialists, "
         f"{len(sessions)} sessions, {len(cases)} cases."
     )
 
 
-def add_boards(first_day: date) -> list[Board]:
+def add_boards(first_day: date, scale: int = 1) -> list[Board]:
     sites = {site.code: site for site in db.session.scalars(db.select(DiseaseSite))}
     specialties = {row.code: row for row in db.session.scalars(db.select(Specialty))}
     boards = []
-    for name, site_codes, extra, rule, start, capacity in BOARDS:
+    copies = [(copy, row) for copy in range(1, scale + 1) for row in BOARDS]
+    for copy, (name, site_codes, extra, rule, start, capacity) in copies:
         board = Board(
-            name=name,
+            name=name if copy == 1 else f"{name} {copy}",
             recurrence=rule,
             recurrence_starts_on=first_meeting_on_or_after(rule, start, first_day),
             local_start_time=start,
@@ -305,14 +309,14 @@ def add_users(specialists: list[Specialist]) -> None:
     db.session.flush()
 
 
-def add_cases(rng, boards, specialists, sessions, today) -> list[Case]:
+def add_cases(rng, boards, specialists, sessions, today, scale: int = 1) -> list[Case]:
     now = datetime.now(UTC)
     coordinator = db.session.scalar(db.select(User).where(User.role == Role.COORDINATOR))
     future = [s for s in sessions if s.starts_at > now]
     past = [s for s in sessions if s.starts_at <= now]
     cases = []
     for status, count in STATUS_MIX:
-        for _ in range(count):
+        for _ in range(count * scale):
             board = rng.choice(boards)
             site = rng.choice(board.sites).code
             case = build_case(rng, board, site, specialists, status, today, now)

@@ -32,9 +32,10 @@ def outcome_form(case_id: int, outcome=None, formdata=None) -> OutcomeForm:
 
 
 def render_meeting(session, refusal: Refusal | None = None, failed_case=None, failed_form=None):
-    """Meeting mode; a refused outcome keeps what was typed in that case's form."""
+    """Meeting mode, one case at a time; a refused outcome keeps what was typed in its form."""
     outcomes = services.list_outcomes(session)
     items = list_agenda(session)
+    current = current_position(items, failed_case)
     forms = {
         item.case_id: failed_form
         if item.case_id == failed_case
@@ -59,11 +60,28 @@ def render_meeting(session, refusal: Refusal | None = None, failed_case=None, fa
         show_patient=can_see_patient_data(),
         message=refusal.message if refusal else "",
         failed_case=failed_case,
+        current=current,
         errors=errors if failed_case is not None else {},
         finish_errors=finish_errors,
         started=session.starts_at <= utcnow(),
         undoable=services.get_undoable_finish(session),
     ), (refusal.status if refusal else 200)
+
+
+def current_position(items, failed_case=None) -> int:
+    """Which case (1-based) the page shows: the refused one, else `?case=`, else the first."""
+    if failed_case is not None:
+        for index, item in enumerate(items, start=1):
+            if item.case_id == failed_case:
+                return index
+    position = request.args.get("case", type=int) or 1
+    return min(max(position, 1), max(len(items), 1))
+
+
+def position_of(session_id: int, case_id: int) -> int:
+    """The 1-based place of a case on the session's agenda (1 when it is gone)."""
+    items = list_agenda(db.session.get(BoardSession, session_id))
+    return next((i for i, item in enumerate(items, start=1) if item.case_id == case_id), 1)
 
 
 def fresh(session_id: int) -> BoardSession:
@@ -109,7 +127,10 @@ def outcome(session_id: int, case_id: int):
         failed = case_id if done.refusal.status in (412, 422) else None
         return render_meeting(fresh(session_id), done.refusal, failed, form)
     flash("Outcome saved.")
-    return redirect(url_for("meetings.meeting", session_id=session_id) + f"#case-{case_id}")
+    position = position_of(session_id, case_id)
+    return redirect(
+        url_for("meetings.meeting", session_id=session_id, case=position) + f"#case-{case_id}"
+    )
 
 
 @blueprint.route("/sessions/<int:session_id>/meeting/finish", methods=["POST"])

@@ -4,12 +4,18 @@ from flask import abort
 from flask_login import current_user
 from marshmallow import Schema, fields
 
+from board.accounts.models import Role
 from board.accounts.permissions import EVERYONE, require_roles
 from board.common.http import Blueprint
+from board.common.models import get_or_404
 from board.common.time import utcnow
 from board.extensions import db
 from board.notifications.models import Notification
-from board.notifications.services import list_notifications
+from board.notifications.services import (
+    list_failed_deliveries,
+    list_notifications,
+    retry_delivery,
+)
 
 blueprint = Blueprint(
     "notifications_api", __name__, url_prefix="/api/v1/notifications", description="In-app list"
@@ -48,5 +54,35 @@ def mark_read(notification_id: int):
         abort(404)
     if message.read_at is None:
         message.read_at = utcnow()
+    db.session.commit()
+    return message
+
+
+class DeliveryOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    email = fields.String()
+    subject = fields.String()
+    created_at = fields.AwareDateTime()
+    attempts = fields.Integer()
+    next_attempt_at = fields.AwareDateTime(allow_none=True)
+    gave_up_at = fields.AwareDateTime(allow_none=True)
+    last_error = fields.String()
+
+
+@blueprint.route("/deliveries/failed", methods=["GET"])
+@require_roles(Role.ADMIN)
+@blueprint.response(200, DeliveryOut(many=True))
+def failed_deliveries():
+    """Emails that failed at least once (admins): retrying, or given up after the last try."""
+    return list_failed_deliveries()
+
+
+@blueprint.route("/deliveries/<int:notification_id>/retry", methods=["POST"])
+@require_roles(Role.ADMIN)
+@blueprint.response(200, DeliveryOut)
+def retry_failed_delivery(notification_id: int):
+    """Send a failed email again at the next delivery run (admins)."""
+    message = retry_delivery(get_or_404(Notification, notification_id))
     db.session.commit()
     return message

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from flask import current_app
 
 from board.accounts.models import Role, User
+from board.common.errors import Conflict
 from board.common.time import utcnow
 from board.extensions import db
 from board.notifications.models import Notification
@@ -53,6 +54,67 @@ def notify_coordinators(kind: str, subject: str, body: str, dedup_key: str | Non
         if notify(kind, subject, body, user_id=user.id, dedup_key=key) is not None:
             sent += 1
     return sent
+
+
+def notify_admins(kind: str, subject: str, body: str, dedup_key: str | None = None) -> int:
+    """Put a message in every active admin's in-app list; returns how many."""
+    users = db.session.scalars(
+        db.select(User).where(User.role == Role.ADMIN, User.active.is_(True))
+    ).all()
+    sent = 0
+    for user in users:
+        key = f"{dedup_key}:user-{user.id}" if dedup_key else None
+        sent += notify(kind, subject, body, user_id=user.id, dedup_key=key) is not None
+    return sent
+
+
+def count_unread(user_id: int) -> int:
+    """How many of a user's in-app messages are unread."""
+    return db.session.scalar(
+        db.select(db.func.count(Notification.id)).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def mark_read(user_id: int, notification_id: int | None = None) -> int:
+    """Mark one of the user's messages read (or all of them); returns how many changed."""
+    query = db.select(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    rows = db.session.scalars(query).all()
+    for row in rows:
+        row.read_at = utcnow()
+    db.session.flush()
+    return len(rows)
+
+
+def list_failed_deliveries() -> list[Notification]:
+    """Emails not sent yet that failed at least once: given up first, then by age."""
+    return list(
+        db.session.scalars(
+            db.select(Notification)
+            .where(
+                Notification.email.is_not(None),
+                Notification.sent_at.is_(None),
+                Notification.attempts > 0,
+            )
+            .order_by(Notification.gave_up_at.is_(None), Notification.id)
+        )
+    )
+
+
+def retry_delivery(message: Notification) -> Notification:
+    """Send a failed email again at the next delivery run, with a fresh set of attempts."""
+    if message.email is None or message.sent_at is not None:
+        raise Conflict("Only an email not delivered yet can be retried.")
+    message.gave_up_at = None
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    db.session.flush()
+    return message
 
 
 def list_notifications(user_id: int, unread_only: bool = False, limit: int = 50) -> list:
@@ -109,13 +171,24 @@ def deliver_pending_email(now: datetime | None = None) -> dict:
 
 
 def record_failure(message: Notification, error: Exception, now: datetime, counts: dict) -> None:
-    """Count a failed attempt and schedule the next one, or give up after the last."""
+    """Count a failed attempt and schedule the next one, or give up after the last.
+
+    Giving up is never silent: every admin gets an in-app message pointing at the list of
+    failed deliveries, where the email can be sent again.
+    """
     config = current_app.config
     message.attempts += 1
     message.last_error = f"{type(error).__name__}: {error}"[:500]
     if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
         message.gave_up_at = now
         counts["gave_up"] += 1
+        notify_admins(
+            "delivery_failed",
+            f"Email not delivered: {message.subject}"[:200],
+            f"The email to {message.email} failed {message.attempts} times "
+            f"({message.last_error}). Retry it from the failed deliveries page.",
+            dedup_key=f"delivery-failed:{message.id}:{message.attempts}",
+        )
     else:
         delay = config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (message.attempts - 1)
         message.next_attempt_at = now + timedelta(seconds=delay)

@@ -88,9 +88,11 @@ def list_upcoming_sessions(now: datetime) -> list[BoardSession]:
     )
 
 
-def session_slots(sessions: list[BoardSession]) -> list[SessionSlot]:
+def session_slots(
+    sessions: list[BoardSession], members: dict[int, list[Specialist]] | None = None
+) -> list[SessionSlot]:
     """The engine's view of sessions: capacity and who can attend, by specialty."""
-    members = members_by_board()
+    members = members if members is not None else members_by_board()
     declined = declined_by_session([s.id for s in sessions])
     return [session_slot(s, members, declined) for s in sessions]
 

@@ -44,11 +44,29 @@ class LatenessContext:
     minutes: dict[str, int]
     policy: Policy
     holidays: frozenset[date]
+    # active boards by name and each board's active members, read once
+    boards: list[Board] = dataclasses.field(default_factory=list)
+    members: dict[int, list] = dataclasses.field(default_factory=dict)
+    # site code -> the sessions (and engine slots) of boards covering it, in time order
+    sessions_by_site: dict[str, list[BoardSession]] = dataclasses.field(default_factory=dict)
+    slots_by_site: dict[str, list[SessionSlot]] = dataclasses.field(default_factory=dict)
+
+    def index_by_site(self) -> None:
+        """Group sessions by the sites their board covers, so a case looks at its own."""
+        for session in self.sessions.values():
+            for site in session.board.site_codes:
+                self.sessions_by_site.setdefault(site, []).append(session)
+                self.slots_by_site.setdefault(site, []).append(self.slots[session.id])
 
 
 def read_lateness_context(now: datetime | None = None) -> LatenessContext:
     """Read the upcoming sessions, who can attend them and what their agendas hold."""
     now = now or utcnow()
+    years = range(now.year - 1, now.year + 2)
+    members: dict[int, list] = {}
+    for person in list_specialists(active=True):
+        for board_id in person.board_ids:
+            members.setdefault(board_id, []).append(person)
     sessions = list_upcoming_sessions(now)
     by_id = {session.id: session for session in sessions}
     items = {
@@ -60,17 +78,22 @@ def read_lateness_context(now: datetime | None = None) -> LatenessContext:
     used: dict[int, int] = {}
     for item in items.values():
         used[item.session_id] = used.get(item.session_id, 0) + item.minutes
-    years = range(now.year - 1, now.year + 2)
-    return LatenessContext(
+    context = LatenessContext(
+        boards=list(
+            db.session.scalars(db.select(Board).where(Board.active.is_(True)).order_by(Board.name))
+        ),
+        members=members,
         now=now,
         sessions=by_id,
-        slots={slot.id: slot for slot in session_slots(sessions)},
+        slots={slot.id: slot for slot in session_slots(sessions, members)},
         items=items,
         used=used,
         minutes=default_minutes_by_site(),
         policy=engine_policy(),
         holidays=configured_holidays(*years),
     )
+    context.index_by_site()
+    return context
 
 
 def assess_case_lateness(case: Case, context: LatenessContext) -> Lateness:
@@ -88,7 +111,7 @@ def assess_case_lateness(case: Case, context: LatenessContext) -> Lateness:
     return assess_lateness(
         demand,
         placed,
-        context.slots.values(),
+        context.slots_by_site.get(case.site_code, []),
         used,
         context.policy,
         context.now.date(),
@@ -129,9 +152,8 @@ def fix_actions(case: Case, lateness: Lateness, context: LatenessContext) -> lis
     blocked = {entry.session_id: entry for entry in lateness.blocked}
     others = [
         session
-        for session in context.sessions.values()
+        for session in context.sessions_by_site.get(case.site_code, [])
         if session.status in OPEN_SESSION_STATUSES
-        and case.site_code in session.board.site_codes
         and (current is None or session.board_id != current.board_id)
         and (current is None or session.starts_at < current.starts_at)
     ][:2]
@@ -173,7 +195,7 @@ def fix_actions(case: Case, lateness: Lateness, context: LatenessContext) -> lis
                 }
             )
             break
-    board = current.board if current else first_covering_board(case)
+    board = current.board if current else first_covering_board(case, context)
     if board is not None and set(lateness.causes) & {"quorum", "capacity", "no_session"}:
         day = first_quorum_day(board, case, context)
         if day is not None:
@@ -189,20 +211,15 @@ def fix_actions(case: Case, lateness: Lateness, context: LatenessContext) -> lis
     return actions
 
 
-def first_covering_board(case: Case) -> Board | None:
+def first_covering_board(case: Case, context: LatenessContext) -> Board | None:
     """The first active board (by name) covering the case's site."""
-    for board in db.session.scalars(
-        db.select(Board).where(Board.active.is_(True)).order_by(Board.name)
-    ):
-        if case.site_code in board.site_codes:
-            return board
-    return None
+    return next((board for board in context.boards if case.site_code in board.site_codes), None)
 
 
 def first_quorum_day(board: Board, case: Case, context: LatenessContext) -> date | None:
     """The first business day from tomorrow to the decision date when the quorum is free."""
     needed = set(board.required_specialty_codes) | set(case.extra_specialty_codes)
-    members = list_specialists(board_id=board.id, active=True)
+    members = context.members.get(board.id, [])
     start = context.now.date() + timedelta(days=1)
     last = max(case.decision_due_on, start + timedelta(days=14))
     day = start

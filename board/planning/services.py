@@ -4,6 +4,7 @@ import json
 import logging
 from datetime import datetime
 
+from board.agendas.deadlines import warn_lost_quorums
 from board.agendas.models import AgendaItem
 from board.agendas.services import (
     describe,
@@ -13,6 +14,7 @@ from board.agendas.services import (
     remove_item,
 )
 from board.cases.models import Case, CaseStatus
+from board.cases.services import list_triage_problems
 from board.common.time import utcnow
 from board.extensions import db
 from board.notifications.services import notify_coordinators
@@ -58,6 +60,7 @@ def run_assignment(
         add_timeliness(changes, plan, sessions, cases, policy, now)
         if not dry_run:
             notify_late_changes(changes)
+            warn_lost_quorums(now)
     except Exception as error:
         db.session.rollback()
         run = db.session.get(ScheduleRun, run.id)
@@ -240,11 +243,12 @@ def record_plan(run, plan: Plan, cases, changes: list[dict], dry_run: bool) -> N
     run.finished_at = utcnow()
     if dry_run:
         return
+    change_reasons = {change["case_id"]: change["reason"] for change in changes}
     for case_id, session_id in plan.placements.items():
         note = db.session.get(CasePlacementNote, case_id) or CasePlacementNote(case_id=case_id)
         note.run_id = run.id
         note.session_id = session_id
-        note.reason = plan.reasons.get(case_id, "")
+        note.reason = plan.reasons.get(case_id) or change_reasons.get(case_id, "")
         note.noted_at = utcnow()
         db.session.add(note)
 
@@ -290,15 +294,21 @@ def get_case_placement(case: Case) -> dict:
         else:
             placement["reason"] = f"Placed by a coordinator on {describe(session)}."
     elif case.status == CaseStatus.SUBMITTED:
-        placement["reason"] = "Not triaged yet: move the case to awaiting records or ready."
+        problems = list_triage_problems(case)
+        placement["reason"] = "Needs a coordinator's triage" + (
+            ": " + "; ".join(problems) + "."
+            if problems
+            else ": move it to awaiting records or ready."
+        )
     elif case.status not in SCHEDULABLE:
         placement["reason"] = f"The case is {case.status.value}; it needs no session."
+    elif last_status_reason(case, newer_than=note.noted_at if note else None):
+        # Taken off an agenda (records cutoff, a coordinator) since the scheduler's last word.
+        placement["reason"] = last_status_reason(case)
     elif note is not None and note.reason:
         placement["reason"] = note.reason
     else:
-        placement["reason"] = last_status_reason(case) or (
-            "The scheduler has not considered this case yet."
-        )
+        placement["reason"] = "The scheduler has not considered this case yet."
     context = read_lateness_context()
     lateness = assess_case_lateness(case, context)
     placement |= lateness_fields(lateness)
@@ -306,11 +316,13 @@ def get_case_placement(case: Case) -> dict:
     return placement
 
 
-def last_status_reason(case: Case) -> str:
+def last_status_reason(case: Case, newer_than: datetime | None = None) -> str:
     """Why the case last changed status, when that says why it is off every agenda."""
     if not case.status_changes:
         return ""
     change = max(case.status_changes, key=lambda row: (row.changed_at, row.id or 0))
+    if newer_than is not None and change.changed_at <= newer_than:
+        return ""
     if change.from_status == CaseStatus.SCHEDULED and change.reason:
         return f"{change.reason}. The scheduler places it on the next suitable session."
     return ""

@@ -131,3 +131,22 @@ def test_a_cutoff_is_near_from_two_business_days_before(app, center, today_utc, 
     with app.app_context():
         session = db.session.get(BoardSession, center["sessions"][0])
         assert cutoff_is_near(session, date(2030, 3, 15), today_utc) is near
+
+
+def test_an_unplaced_case_shows_why_it_left_its_agenda_not_the_old_placement(
+    app, client, login, center, ready_case
+):
+    from board.agendas.models import AgendaItem
+    from board.agendas.services import remove_item
+    from board.planning.services import run_assignment
+
+    case_id = ready_case()
+    with app.app_context():
+        run_assignment("scheduled")
+        item = db.session.scalar(db.select(AgendaItem).where(AgendaItem.case_id == case_id))
+        remove_item(item, "Not discussed at Breast Tumor Board on Tue 8 Dec; back in the queue")
+        db.session.commit()
+    login("coordinator")
+    section = client.get("/").data.decode().split('id="unplaced"')[1].split("</section>")[0]
+    assert "Not discussed at Breast Tumor Board on Tue 8 Dec; back in the queue" in section
+    assert "Placed on" not in section

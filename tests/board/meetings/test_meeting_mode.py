@@ -110,3 +110,20 @@ def test_meeting_needs_csrf_and_staff(app, client, login, meeting):
     assert client.post(f"{url}/finish", data={"csrf_token": token}).status_code == 403
     assert outcomes(app) == []
     assert row(app, BoardSession, meeting["session"]).status == SessionStatus.PUBLISHED
+
+
+def test_meeting_mode_shows_one_case_at_a_time_with_next_and_previous(app, client, login, meeting):
+    login("coordinator")
+    first, second = meeting["cases"]
+    references = [row(app, Case, case_id).reference for case_id in (first, second)]
+    url = f"/sessions/{meeting['session']}/meeting"
+    page = client.get(url).data.decode()
+    assert page.count('class="card case-outcome"') == 1
+    assert f'id="case-{first}"' in page and f'id="case-{second}"' not in page
+    assert "Case 1 of 2" in page and 'data-testid="next-case"' in page
+    assert 'data-testid="previous-case"' not in page
+    assert all(reference in page for reference in references)  # the index lists both
+    second_page = client.get(f"{url}?case=2").data.decode()
+    assert f'id="case-{second}"' in second_page and "Case 2 of 2" in second_page
+    assert 'data-testid="previous-case"' in second_page
+    assert 'data-testid="next-case"' not in second_page
