@@ -23,6 +23,13 @@ class Defaults:
     # Input limits: a larger body answers 413, deeper JSON 400, before anything parses them.
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_JSON_DEPTH = 32
+    # Load shedding: a request that waited longer than this for a worker thread (or since the
+    # proxy's X-Request-Start) is answered 503 at once; its client has likely given up.
+    QUEUE_TIMEOUT_SECONDS = 1.0
+    RETRY_AFTER_SECONDS = 5
+    # Set to "X-Request-Start" when the proxy stamps it (clocks in sync), so that time queued
+    # in the proxy and the listen backlog counts too.
+    REQUEST_START_HEADER: str | None = None
 
     PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True
