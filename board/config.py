@@ -15,6 +15,8 @@ class Defaults:
     # Bound values are patient data: never echo them into error messages or logs.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     SQLITE_BUSY_TIMEOUT_MS = 15_000
+    # PostgreSQL cancels a statement that runs longer; the request answers 503.
+    DATABASE_STATEMENT_TIMEOUT_MS = 20_000
 
     # "json" (JSON lines on stderr with a request id) or "text"; unset: text when debugging
     # or testing, JSON otherwise.
