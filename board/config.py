@@ -29,6 +29,8 @@ class Defaults:
     # proxy's X-Request-Start) is answered 503 at once; its client has likely given up.
     QUEUE_TIMEOUT_SECONDS = 1.0
     RETRY_AFTER_SECONDS = 5
+    # Requests a gunicorn worker keeps waiting for a thread; more are answered 503 at once.
+    MAX_QUEUED_REQUESTS = 16
     # Set to "X-Request-Start" when the proxy stamps it (clocks in sync), so that time queued
     # in the proxy and the listen backlog counts too.
     REQUEST_START_HEADER: str | None = None

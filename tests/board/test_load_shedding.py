@@ -51,9 +51,16 @@ def get(port: int, path: str) -> tuple[int, float]:
     return int(status_line.split()[1]), time.monotonic() - started
 
 
-def test_gunicorn_answers_503_to_a_request_stuck_behind_a_slow_one(migrated_database, tmp_path):
+def test_gunicorn_sheds_past_a_full_queue_and_a_request_stuck_behind_a_slow_one(
+    migrated_database, tmp_path
+):
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": migrated_database, "FLASK_SECRET_KEY": "shed-test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": migrated_database,
+        "FLASK_SECRET_KEY": "shed-test",
+        "FLASK_MAX_QUEUED_REQUESTS": "1",
+    }
     log = (tmp_path / "gunicorn.log").open("w")
     server = subprocess.Popen(
         [
@@ -82,7 +89,11 @@ def test_gunicorn_answers_503_to_a_request_stuck_behind_a_slow_one(migrated_data
         time.sleep(0.3)
         started = time.monotonic()
         queued = get_in_background(port)
-        time.sleep(2.2)
+        time.sleep(0.3)
+        # The queue (one place here) is full: the next request is refused at once.
+        assert get(port, "/healthz")[0] == 503
+        assert time.monotonic() - started < 1.5
+        time.sleep(1.6)
         slow.sendall(b"=x\n")
         slow.recv(100)
         slow.close()
