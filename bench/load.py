@@ -170,6 +170,21 @@ def parse_hey_csv(output: str) -> list[tuple[float, int]]:
     return rows
 
 
+def drain_seconds(port: int, limit: float = 120.0) -> float:
+    """Seconds until the server answers a cheap request again once the load has stopped."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=limit)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return float("inf")
+
+
 def percentile(values: list[float], share: float) -> float:
     if not values:
         return float("nan")
@@ -277,6 +292,9 @@ def main() -> None:
         )
         fixed = run_hey(kinds, args.duration, FIXED_RATE_CONNECTIONS, per_connection, args.timeout)
         print("\n".join(summarize(fixed, args.duration, int(args.rate * args.duration))))
+        print(
+            f"  drained: /healthz answered 200 {drain_seconds(port):.2f} s after the load stopped"
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
