@@ -1,5 +1,6 @@
 """Load shedding: a request that queued too long for a worker thread gets a quick 503."""
 
+import json
 import os
 import socket
 import subprocess
@@ -105,6 +106,12 @@ def test_gunicorn_sheds_past_a_full_queue_and_a_request_stuck_behind_a_slow_one(
         server.terminate()
         server.wait(timeout=30)
         log.close()
+    lines = [json.loads(line) for line in (tmp_path / "gunicorn.log").read_text().splitlines()]
+    loggers = {line["logger"] for line in lines}
+    assert {"gunicorn.error", "board.access"} <= loggers
+    assert "gunicorn.access" not in loggers, "gunicorn's access lines carry query strings"
+    shed = [line for line in lines if line.get("status") == 503]
+    assert shed and all(line["request_id"] != "-" for line in shed)
 
 
 def can_connect(port: int) -> bool:
