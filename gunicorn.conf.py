@@ -20,34 +20,6 @@ max_requests_jitter = 500
 # Connections a worker takes on at once; more wait in the listen backlog.
 worker_connections = 200
 
-# gunicorn's own messages as JSON lines too, like the app's (board/logs.py); its access log
-# stays off: the app writes one access line per request without query strings.
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
-        }
-    },
-    "handlers": {
-        "stderr": {
-            "class": "logging.StreamHandler",
-            "formatter": "json",
-            "stream": "ext://sys.stderr",
-        }
-    },
-    "root": {"level": "INFO", "handlers": []},  # the app installs its own (board/logs.py)
-    "loggers": {
-        "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        # gunicorn logs access when given a logging config; its lines carry query strings.
-        "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
-    },
-}
-
 # gunicorn's runtime control socket is one path per user by default: several servers on one
 # host (or a test run beside a dev server) would fight over it. Nothing here uses it.
 control_socket_disable = True
