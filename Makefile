@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres lint format bench-scheduling bench-scheduling-families bench-feeds bench-pages clean
+.PHONY: run test test-sqlite test-postgres lint format bench-scheduling bench-scheduling-families bench-feeds bench-pages bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ bench-pages: $(VENV)/.installed-test
 bench-feeds: $(VENV)/.installed-test
 	command -v wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m bench.feeds
+
+bench-load: $(VENV)/.installed-test
+	command -v hey || (apt-get update && apt-get install -y hey)
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

@@ -15,6 +15,8 @@ class Defaults:
     # Bound values are patient data: never echo them into error messages or logs.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     SQLITE_BUSY_TIMEOUT_MS = 15_000
+    # PostgreSQL cancels a statement that runs longer; the request answers 503.
+    DATABASE_STATEMENT_TIMEOUT_MS = 20_000
 
     # "json" (JSON lines on stderr with a request id) or "text"; unset: text when debugging
     # or testing, JSON otherwise.
@@ -23,6 +25,15 @@ class Defaults:
     # Input limits: a larger body answers 413, deeper JSON 400, before anything parses them.
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_JSON_DEPTH = 32
+    # Load shedding: a request that waited longer than this for a worker thread (or since the
+    # proxy's X-Request-Start) is answered 503 at once; its client has likely given up.
+    QUEUE_TIMEOUT_SECONDS = 1.0
+    RETRY_AFTER_SECONDS = 5
+    # Requests a gunicorn worker keeps waiting for a thread; more are answered 503 at once.
+    MAX_QUEUED_REQUESTS = 16
+    # Set to "X-Request-Start" when the proxy stamps it (clocks in sync), so that time queued
+    # in the proxy and the listen backlog counts too.
+    REQUEST_START_HEADER: str | None = None
 
     PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_MIN_LENGTH = 12

@@ -40,6 +40,8 @@ def register_database(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     with app.app_context():
         engine = db.engine
+    if engine.dialect.name == "postgresql" and app.config["DATABASE_STATEMENT_TIMEOUT_MS"]:
+        limit_statement_time(engine, app.config["DATABASE_STATEMENT_TIMEOUT_MS"])
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
@@ -87,6 +89,16 @@ def own_write_connection() -> Iterator[Connection]:
             yield connection
     finally:
         _read_only.reset(token)
+
+
+def limit_statement_time(engine: Engine, timeout_ms: int) -> None:
+    """PostgreSQL cancels any statement running longer (a request timeout for the database)."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {int(timeout_ms)}")
+        dbapi_connection.commit()
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -1,12 +1,14 @@
 """One error shape for the API, friendly pages for the browser; never a traceback."""
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from board.common.errors import DomainError, StaleVersion
 from board.extensions import db
+
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cancelled by its timeout
 
 
 def wants_json() -> bool:
@@ -87,6 +89,19 @@ def handle_overflow(_error: Exception) -> Response:
     return error_response(422, "validation_failed", "A number in the request is out of range.")
 
 
+def handle_operational_error(error: OperationalError) -> Response:
+    """A statement cancelled by the statement timeout is a 503; anything else stays a 500."""
+    db.session.rollback()
+    if getattr(error.orig, "sqlstate", None) == QUERY_CANCELED:
+        return error_response(
+            503,
+            "database_timeout",
+            "The database took too long to answer; try again in a moment.",
+            headers={"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])},
+        )
+    raise error
+
+
 def register_error_pages(app: Flask) -> None:
     """Register the handlers; the API's own registration is replaced by `handle_http_exception`."""
     app.register_error_handler(HTTPException, handle_http_exception)
@@ -94,3 +109,4 @@ def register_error_pages(app: Flask) -> None:
     app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(OverflowError, handle_overflow)  # SQLite
     app.register_error_handler(DataError, handle_overflow)  # PostgreSQL
+    app.register_error_handler(OperationalError, handle_operational_error)

@@ -1,7 +1,8 @@
 """Schemathesis against the OpenAPI document: no 5xx, every response matches its schema.
 
 Every generated request is sent once with the token of each role, on a throwaway database
-of its own holding the demo center. Revoking a token (`DELETE /tokens/{id}`) could revoke
+of its own holding the demo center; linked sequences (what one call creates, the next uses) run
+as a coordinator. Revoking a token (`DELETE /tokens/{id}`) could revoke
 the fuzzer's own; it runs last, with fresh tokens for every example.
 """
 
@@ -9,6 +10,7 @@ import pytest
 import schemathesis
 from flask_migrate import upgrade
 from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -25,7 +27,7 @@ from board.extensions import db
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 ROLES = {"admin": "write", "coordinator": "write", "specialist": "write", "read-only": "read"}
 FUZZ = settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     derandomize=True,  # the same requests on every run, so the suite is repeatable
     database=None,
@@ -111,6 +113,31 @@ def call_as_every_role(case, app, tokens: dict[str, str]) -> None:
 @FUZZ
 def test_api_operation(case, fuzz_app, tokens):
     call_as_every_role(case, fuzz_app, tokens)
+
+
+def test_linked_operations_in_sequence(fuzz_app):
+    """Sequences that use what one call created in the next (links schemathesis infers from
+    the Location headers and ids), as a coordinator."""
+    headers = {"Authorization": f"Bearer {issue_tokens(fuzz_app)['coordinator']}"}
+
+    class Workflow(schema.exclude(**REVOKES_TOKENS).as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": headers, "app": fuzz_app}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, recorder=self.recorder)
+
+    run_state_machine_as_test(
+        Workflow,
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=8,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
 
 
 @schema.include(**REVOKES_TOKENS).parametrize()

@@ -1,6 +1,7 @@
 """Input limits: body size (413), JSON depth (400), and every refusal in the one error shape."""
 
 import pytest
+from sqlalchemy import text
 
 from board.api import ErrorOut
 from board.limits import json_depth
@@ -68,3 +69,30 @@ def test_invalid_json_matches_the_documented_error_schema(strict, api):
     response = api.post("/api/v1/cases", data="{not json", headers=JSON)
     error = assert_error_shape(response, 400, "invalid_json")
     assert error["details"] == {"json": ["Invalid JSON body."]}
+
+
+def test_a_statement_over_the_database_time_limit_answers_503(app, token_for, monkeypatch):
+    from board import create_app
+    from board.extensions import db
+    from board.planning import services
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL cancels statements; SQLite has no statement timeout")
+    limited = create_app(
+        {
+            "TESTING": True,
+            "PROPAGATE_EXCEPTIONS": False,
+            "SECRET_KEY": "test",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "DATABASE_STATEMENT_TIMEOUT_MS": 100,
+        }
+    )
+    monkeypatch.setattr(
+        services, "list_runs", lambda: db.session.execute(text("SELECT pg_sleep(2)"))
+    )
+    headers = {"Authorization": f"Bearer {token_for('coordinator')}"}
+    response = limited.test_client().get("/api/v1/schedule/runs", headers=headers)
+    error = assert_error_shape(response, 503, "database_timeout")
+    assert response.headers["Retry-After"] == "5" and error["details"] == {}
+    with limited.app_context():
+        db.engine.dispose()

@@ -99,7 +99,12 @@ def test_three_schedulers_one_leader_and_a_killed_leader_is_replaced(
         taken_over_at = min(row.started_at for row in new_owner_rows)
         assert taken_over_at - killed_at < timedelta(seconds=PERIOD + 3)
         assert_contiguous(after)
-        assert all(row.outcome == "succeeded" for row in after)
+        # The new leader's newest firing may still be running when the rows are read.
+        newest = after[-1]
+        settled = (
+            after[:-1] if newest.outcome == "running" and newest.owner != first[0].owner else after
+        )
+        assert all(row.outcome == "succeeded" for row in settled)
     finally:
         for process in processes:
             if process.poll() is None:
