@@ -1,4 +1,4 @@
-"""The schema: every table of the first release. (993a88858f39, the first) (993a88858f39, the first)
+"""The schema: every table of the first release (993a88858f39, the first)
 
 The four migrations written before the service was first released, squashed into one under
 the id of the last of them, so a database already at that head needs nothing.

@@ -1,4 +1,4 @@
-"""login sessions and login attempts (b15_login_sessions after f10_feed_misses_reminders) (b15_login_sessions after f10_feed_misses_reminders)"""
+"""login sessions and login attempts (b15_login_sessions after f10_feed_misses_reminders)"""
 from alembic import op
 import sqlalchemy as sa
 import board.common.models

@@ -1,4 +1,4 @@
-"""meeting finishes: what finishing a meeting changed, for undo (b9_meeting_finishes after b9_recurrence_anchor) (b9_meeting_finishes after b9_recurrence_anchor)"""
+"""meeting finishes: what finishing a meeting changed, for undo (b9_meeting_finishes after b9_recurrence_anchor)"""
 import sqlalchemy as sa
 from alembic import op
 import board.common.models

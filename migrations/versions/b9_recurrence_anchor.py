@@ -1,4 +1,4 @@
-"""board recurrence anchor: the local day of the first session (b9_recurrence_anchor after b15_login_sessions) (b9_recurrence_anchor after b15_login_sessions)"""
+"""board recurrence anchor: the local day of the first session (b9_recurrence_anchor after b15_login_sessions)"""
 import sqlalchemy as sa
 from alembic import op
 

@@ -1,4 +1,4 @@
-"""Feed token misses (the guessing limit, shared by every worker) and per-specialist reminders (f10_feed_misses_reminders after l16_run_heartbeat) (f10_feed_misses_reminders after l16_run_heartbeat)"""
+"""Feed token misses (the guessing limit, shared by every worker) and per-specialist reminders (f10_feed_misses_reminders after l16_run_heartbeat)"""
 from alembic import op
 import sqlalchemy as sa
 

@@ -1,4 +1,4 @@
-"""schedule runs: owner and heartbeat, so runs of a dead process can be marked failed (l16_run_heartbeat after 993a88858f39) (l16_run_heartbeat after 993a88858f39)"""
+"""schedule runs: owner and heartbeat, so runs of a dead process can be marked failed (l16_run_heartbeat after 993a88858f39)"""
 from alembic import op
 import sqlalchemy as sa
 import board.common.models
