@@ -161,7 +161,9 @@ def submitted_field(name: str) -> str:
         return ""
     if not value and isinstance(body, dict):
         value = body.get(name, "")
-    return str(value or "")
+    # Whatever was typed is kept printable and short: PostgreSQL text refuses NUL bytes, and
+    # the audit row must be written even for a request that was refused for its input.
+    return "".join(ch for ch in str(value or "") if ch.isprintable())[:200]
 
 
 def case_of(response) -> int | None:

@@ -173,3 +173,11 @@ def test_a_json_body_that_is_not_an_object_is_refused_and_still_audited(api_as):
     response = api_as("admin").post("/api/v1/users/locked-logins/unlock", json=[None, None])
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "validation_failed"
+
+
+def test_a_nul_byte_in_an_email_is_refused_and_still_audited(api_as):
+    response = api_as("admin").post(
+        "/api/v1/users/locked-logins/unlock", json={"email": "nul\u0000@example.org"}
+    )
+    assert response.status_code in (404, 422)
+    assert response.get_json()["error"]["code"] in ("not_found", "validation_failed")
