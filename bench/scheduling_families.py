@@ -53,17 +53,6 @@ def _parse(run: str) -> tuple[str, int, int]:
     return family, cases, sessions
 
 
-def _component_args(component):
-    return (
-        component.pair_case,
-        component.pair_session,
-        component.pair_value,
-        component.minutes,
-        component.capacity,
-        component.count_limit,
-    )
-
-
 def _local_start(problem, component, placements) -> np.ndarray:
     """Return the engine plan of one component as MIP start columns."""
     position = {s.id: i for i, s in enumerate(problem.sessions)}
@@ -76,11 +65,6 @@ def _local_start(problem, component, placements) -> np.ndarray:
     return assignment
 
 
-def _value(component, assignment) -> float:
-    chosen = assignment[component.pair_case] == component.pair_session
-    return float(component.pair_value[chosen].sum())
-
-
 def lp_and_mip(sessions, cases, policy, plan, mip_seconds: float) -> dict:
     """Return the exact LP bound and, when asked, the best integer objective HiGHS finds."""
     problem = build_problem(sessions, cases, policy)
@@ -89,13 +73,13 @@ def lp_and_mip(sessions, cases, policy, plan, mip_seconds: float) -> dict:
     pairs_left = max(1, int(problem.pair_case.size))
     deadline = time.monotonic() + mip_seconds
     for component in sorted(problem.components, key=lambda c: c.pair_case.size):
-        args = _component_args(component)
+        args = component.arrays()
         count = component.case_index.size
         _columns, bound, optimal = _solve(*args, count, 3600.0, integer=False)
         assert optimal and bound is not None
         lp += bound
         start = _local_start(problem, component, plan.placements)
-        engine_value = _value(component, start)
+        engine_value = component.value_of(start)
         engine_total += engine_value
         best = engine_value
         if mip_seconds > 0:
@@ -113,7 +97,7 @@ def lp_and_mip(sessions, cases, policy, plan, mip_seconds: float) -> dict:
                 found = _columns_to_assignment(
                     columns, component.pair_case, component.pair_session, count
                 )
-                best = max(best, _value(component, found))
+                best = max(best, component.value_of(found))
         pairs_left -= component.pair_case.size
         integer += best
     return {"lp": lp, "integer": integer, "engine_check": engine_total}

@@ -22,7 +22,7 @@ import time
 from bench.instances import generate_instance
 from scheduling import Policy
 from scheduling.problem import build_problem
-from scheduling.solver import _assignment_value, _columns_to_assignment, _solve, solve_component
+from scheduling.solver import _columns_to_assignment, _solve, solve_component
 
 # six times HiGHS's default heuristic effort: here the aim is the best plan, not a quick one
 HEURISTIC_EFFORT = 0.3
@@ -45,17 +45,10 @@ def measure(size: str, seed: int, time_limit: float, verbose: bool = False) -> d
     rows = []
     for number in order:
         component = components[number]
-        args = (
-            component.pair_case,
-            component.pair_session,
-            component.pair_value,
-            component.minutes,
-            component.capacity,
-            component.count_limit,
-        )
+        args = component.arrays()
         size_cases = component.case_index.size
         engine = solve_component(component, ENGINE_SECONDS_PER_COMPONENT)
-        engine_value = _assignment_value(engine.assignment, component)
+        engine_value = component.value_of(engine.assignment)
         budget = (deadline - time.monotonic()) * component.pair_case.size / max(1, pairs_left)
         pairs_left -= component.pair_case.size
         start = (engine.assignment[component.pair_case] == component.pair_session).astype(float)
@@ -75,7 +68,7 @@ def measure(size: str, seed: int, time_limit: float, verbose: bool = False) -> d
             assignment = _columns_to_assignment(
                 columns, component.pair_case, component.pair_session, size_cases
             )
-            integer_value = max(engine_value, _assignment_value(assignment, component))
+            integer_value = max(engine_value, component.value_of(assignment))
         # a missing dual bound falls back to the LP bound, which is always valid
         dual = engine.bound if dual is None else min(dual, engine.bound)
         optimal += bool(proven)

@@ -234,7 +234,7 @@ class _Incumbents:
 
     def offer(self, number: int, result: ComponentResult, from_solver: bool) -> None:
         """Keep `result` when it beats the component's plan; always keep the tighter bound."""
-        value = _component_value(self.components[number], result.assignment)
+        value = self.components[number].value_of(result.assignment)
         # a tie goes to the solver, whose plan may come with a proof of optimality
         margin = -1e-9 if from_solver else 1e-9
         if number not in self.results or value > self.values[number] + margin:
@@ -250,11 +250,6 @@ class _Incumbents:
         """Return True when the component's plan reaches its bound."""
         bound = self.bounds[number]
         return self.exact[number] or self.values[number] >= bound - 1e-6 * max(1.0, abs(bound))
-
-
-def _component_value(component: Component, assignment: np.ndarray) -> float:
-    chosen = assignment[component.pair_case] == component.pair_session
-    return float(component.pair_value[chosen].sum())
 
 
 def greedy_value_density(
@@ -340,19 +335,8 @@ def _trivial_bound(problem: Problem) -> float:
     return float(best.sum()) + problem.fixed_value
 
 
-def _component_args(component: Component) -> tuple:
-    return (
-        component.pair_case,
-        component.pair_session,
-        component.pair_value,
-        component.minutes,
-        component.capacity,
-        component.count_limit,
-    )
-
-
 def _greedy_component(component: Component, deadline: float = np.inf) -> ComponentResult:
-    args = _component_args(component)
+    args = component.arrays()
     started = time.monotonic()
     assignment = assign_value_density(*args, component.case_index.size)
     # each later greedy step is one more pass over the pairs, about as long as the first:
@@ -371,11 +355,9 @@ def _greedy_component(component: Component, deadline: float = np.inf) -> Compone
         # them; the better of the two (by objective) is the floor
         keeping = assign_value_density(*args, component.case_index.size, first=kept)
         keeping = improve_by_moves(keeping, *args)
-        if _component_value(component, keeping) >= _component_value(component, assignment):
+        if component.value_of(keeping) >= component.value_of(assignment):
             assignment = keeping
-    best = np.zeros(component.case_index.size)
-    np.maximum.at(best, component.pair_case, component.pair_value)
-    return ComponentResult(assignment, float(best.sum()), False)
+    return ComponentResult(assignment, component.best_value_sum(), False)
 
 
 def _apply(assignment: np.ndarray, component: Component, local: np.ndarray) -> None:
@@ -460,7 +442,7 @@ def _idle_work(
         if number in best.solved or time.monotonic() >= deadline:
             continue
         component = problem.components[number]
-        args = _component_args(component)
+        args = component.arrays()
         state = RepackState(best.results[number].assignment, *args)
         for session in range(component.capacity.size):
             if number in best.solved or time.monotonic() >= deadline:

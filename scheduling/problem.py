@@ -61,6 +61,28 @@ class Component:
     # pairs that keep a case on its current (draft) session, when known
     pair_kept: np.ndarray | None = None
 
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """Return the pair, minute and limit arrays the greedy, re-packing and LP steps take."""
+        return (
+            self.pair_case,
+            self.pair_session,
+            self.pair_value,
+            self.minutes,
+            self.capacity,
+            self.count_limit,
+        )
+
+    def value_of(self, assignment: np.ndarray) -> float:
+        """Return the objective of a local assignment (session index per case, -1 = unplaced)."""
+        chosen = assignment[self.pair_case] == self.pair_session
+        return float(self.pair_value[chosen].sum())
+
+    def best_value_sum(self) -> float:
+        """Return the sum of each case's best pair value, a bound no plan can beat."""
+        best = np.zeros(self.case_index.size)
+        np.maximum.at(best, self.pair_case, self.pair_value)
+        return float(best.sum())
+
 
 @dataclass
 class Problem:

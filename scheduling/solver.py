@@ -161,11 +161,6 @@ def _solve(
     return columns_value, bound, optimal
 
 
-def _assignment_value(assignment: np.ndarray, component: Component) -> float:
-    chosen = assignment[component.pair_case] == component.pair_session
-    return float(component.pair_value[chosen].sum())
-
-
 def _columns_to_assignment(
     columns: np.ndarray, pair_case: np.ndarray, pair_session: np.ndarray, case_count: int
 ) -> np.ndarray:
@@ -188,19 +183,12 @@ def solve_component(
     started = time.monotonic()
     deadline = started + time_limit
     case_count = component.case_index.size
-    args = (
-        component.pair_case,
-        component.pair_session,
-        component.pair_value,
-        component.minutes,
-        component.capacity,
-        component.count_limit,
-    )
+    args = component.arrays()
     if component.pair_case.size > LARGE_PAIRS:
         window_deadline = started + WINDOW_SHARE * time_limit
         assignment, bound = solve_in_windows(component, window_deadline, WINDOW_PASSES, _solve)
         # a bound cut short is still valid; the sum of best values caps it either way
-        bound = min(bound, _trivial_bound(component))
+        bound = min(bound, component.best_value_sum())
         return _repair_and_sweep(component, assignment, bound, deadline, report)
     columns, bound, lp_optimal = _solve(*args, case_count, time_limit, integer=False)
     if columns is None or bound is None or not lp_optimal:
@@ -208,7 +196,7 @@ def solve_component(
         # case's best value, which no plan can beat
         greedy = assign_value_density(*args, case_count)
         best = improve_by_moves(greedy, *args)
-        return ComponentResult(best, _trivial_bound(component), False)
+        return ComponentResult(best, component.best_value_sum(), False)
     fractional = (columns > 1e-6) & (columns < INTEGRAL)
     if not fractional.any():
         assignment = _columns_to_assignment(columns, *args[:2], case_count)
@@ -236,20 +224,13 @@ def _repair_and_sweep(
     report: Callable[[ComponentResult], None] | None,
 ) -> ComponentResult:
     """Fill and re-pack a partial plan, report it, then run the wide sweep while time lasts."""
-    args = (
-        component.pair_case,
-        component.pair_session,
-        component.pair_value,
-        component.minutes,
-        component.capacity,
-        component.count_limit,
-    )
+    args = component.arrays()
     assignment = improve_by_moves(assignment, *args)
     if report is not None:
         # re-packing takes a while on a busy machine: send the filled plan first
         report(ComponentResult(assignment, bound, False))
     assignment = repack_sessions(assignment, *args, deadline=deadline, passes=FIRST_PASSES)
-    best_value = _assignment_value(assignment, component)
+    best_value = component.value_of(assignment)
     if report is not None:
         report(ComponentResult(assignment, bound, False))
     if best_value < bound - WIDE_GAP * abs(bound) and time.monotonic() < deadline - 0.02:
@@ -263,9 +244,9 @@ def _repair_and_sweep(
             lambda current: improve_by_moves(current, *args),
         )
         widened = repack_sessions(widened, *args, deadline=deadline, passes=FINAL_PASSES)
-        if _assignment_value(widened, component) > best_value:
+        if component.value_of(widened) > best_value:
             assignment = widened
-            best_value = _assignment_value(widened, component)
+            best_value = component.value_of(widened)
     proven = best_value >= bound - 1e-6 * max(1.0, abs(bound))
     return ComponentResult(assignment, bound, proven)
 
@@ -280,14 +261,7 @@ def polish_component(
     """
     if result.proven_optimal or component.pair_case.size > POLISH_MAX_PAIRS or time_limit < 0.2:
         return None
-    args = (
-        component.pair_case,
-        component.pair_session,
-        component.pair_value,
-        component.minutes,
-        component.capacity,
-        component.count_limit,
-    )
+    args = component.arrays()
     case_count = component.case_index.size
     start = (result.assignment[component.pair_case] == component.pair_session).astype(np.float64)
     columns, dual, optimal = _solve(
@@ -303,7 +277,7 @@ def polish_component(
         return None
     assignment = _columns_to_assignment(columns, *args[:2], case_count)
     bound = result.bound if dual is None else min(result.bound, dual)
-    if _assignment_value(assignment, component) <= _assignment_value(result.assignment, component):
+    if component.value_of(assignment) <= component.value_of(result.assignment):
         if bound >= result.bound:
             return None
         assignment = result.assignment
@@ -371,10 +345,4 @@ def polish_in_windows(
 
 def gap_of(component: Component, result: ComponentResult) -> float:
     """Return how far a component's plan is below its bound, in objective units."""
-    return max(0.0, result.bound - _assignment_value(result.assignment, component))
-
-
-def _trivial_bound(component: Component) -> float:
-    best = np.zeros(component.case_index.size)
-    np.maximum.at(best, component.pair_case, component.pair_value)
-    return float(best.sum())
+    return max(0.0, result.bound - component.value_of(result.assignment))

@@ -35,22 +35,6 @@ def _long_component(case_count: int, seed: int) -> Component:
     )
 
 
-def _args(component):
-    return (
-        component.pair_case,
-        component.pair_session,
-        component.pair_value,
-        component.minutes,
-        component.capacity,
-        component.count_limit,
-    )
-
-
-def _value(component, assignment) -> float:
-    chosen = assignment[component.pair_case] == component.pair_session
-    return float(component.pair_value[chosen].sum())
-
-
 def _assert_within_limits(component, assignment) -> None:
     placed = assignment >= 0
     used = np.bincount(assignment[placed], weights=component.minutes[placed], minlength=2)
@@ -63,14 +47,14 @@ def test_re_packing_and_the_wide_sweep_handle_30000_minute_sessions():
     # a two-session table over 30,000 minutes each would need terabytes: the steps must
     # bound their tables instead, keep every limit and never lose value
     component = _long_component(4000, seed=1)
-    args = _args(component)
+    args = component.arrays()
     start = assign_value_density(*args, component.case_index.size)
     repacked = repack_sessions(start, *args, deadline=float("inf"), passes=2)
     swept = sweep_wide(component, repacked, float("inf"), 1, 2, 6, lambda a: a)
     for result in (repacked, swept):
         _assert_within_limits(component, result)
-    assert _value(component, repacked) >= _value(component, start)
-    assert _value(component, swept) >= _value(component, repacked)
+    assert component.value_of(repacked) >= component.value_of(start)
+    assert component.value_of(swept) >= component.value_of(repacked)
 
 
 def test_a_center_with_30000_minute_sessions_gets_a_valid_near_optimal_plan(policy):

@@ -98,25 +98,13 @@ def components(draw):
     )
 
 
-def _value(component, assignment) -> float:
-    chosen = assignment[component.pair_case] == component.pair_session
-    return float(component.pair_value[chosen].sum())
-
-
 @settings(max_examples=150, deadline=None)
 @given(components(), st.integers(1, 3))
 def test_wide_sweep_keeps_every_limit_and_never_loses_value(component, reach):
-    args = (
-        component.pair_case,
-        component.pair_session,
-        component.pair_value,
-        component.minutes,
-        component.capacity,
-        component.count_limit,
-    )
+    args = component.arrays()
     start = assign_value_density(*args, component.case_index.size)
     result = sweep_wide(component, start, float("inf"), reach, 2, 4, lambda a: a)
-    assert _value(component, result) >= _value(component, start) - 1e-9
+    assert component.value_of(result) >= component.value_of(start) - 1e-9
     placed = result >= 0
     # every placed case sits on one of its own feasible sessions
     feasible = set(zip(component.pair_case.tolist(), component.pair_session.tolist(), strict=True))
