@@ -601,25 +601,11 @@ def site_groups(sessions: Sequence[SessionSlot]) -> dict[str, str]:
 
 def _split_components(problem: Problem) -> list[Component]:
     """Group sessions linked by shared disease sites; each group is solved on its own."""
-    parent: dict[str, str] = {}
-
-    def find(site: str) -> str:
-        """Return the representative site of a site's group."""
-        while parent.setdefault(site, site) != site:
-            parent[site] = parent[parent[site]]
-            site = parent[site]
-        return site
-
-    for session in problem.sessions:
-        ordered = sorted(session.sites)
-        for other in ordered[1:]:
-            root_a, root_b = find(ordered[0]), find(other)
-            if root_a != root_b:
-                parent[max(root_a, root_b)] = min(root_a, root_b)
     if problem.pair_case.size == 0:
         return []
+    root = site_groups(problem.sessions)
     session_root = np.array(
-        [find(min(s.sites)) if s.sites else "" for s in problem.sessions], dtype=object
+        [root[min(s.sites)] if s.sites else "" for s in problem.sessions], dtype=object
     )
     pair_root = session_root[problem.pair_session]
     board = np.array([s.board_id for s in problem.sessions], dtype=np.int64)
