@@ -20,6 +20,7 @@ import numpy as np
 
 from bench.instances import generate_instance, perturb_for_replanning
 from scheduling import Policy, find_violations, greedy_edf, greedy_value_density, plan_schedule
+from scheduling.problem import build_problem
 
 DEFAULT_SIZES = ("2000x150", "5000x400", "10000x700", "20000x1000")
 URGENT = ("urgent", "emergent")
@@ -141,9 +142,30 @@ def run_size(size: str, seed: int, time_limit: float, repeat: int = 1) -> dict:
 
 
 def _pair_count(sessions, cases, policy) -> int:
-    from scheduling.problem import build_problem
-
     return int(build_problem(sessions, cases, policy).pair_case.size)
+
+
+def run_in_child(module: str, flag: str, value: str, options: dict) -> object:
+    """Run `python -m module flag value --name option ...` in a fresh process; return its JSON.
+
+    A fresh process per measurement keeps one size's peak memory and fork server out of the
+    next one's figures; the child prints its result as the last line of its output.
+    """
+    command = [sys.executable, "-m", module, flag, value]
+    for name, option in options.items():
+        command += [f"--{name}", str(option)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    """Return the processor, core count, Python version and load average, for a bench header."""
+    load = os.getloadavg()
+    return (
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; load average {load[0]:.1f} / {load[1]:.1f} / "
+        f"{load[2]:.1f}"
+    )
 
 
 def _table(results: list[dict]) -> str:
@@ -207,31 +229,13 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_size(args.one, args.seed, args.time_limit, args.repeat)))
         return 0
     results = []
+    options = {"seed": args.seed, "time-limit": args.time_limit, "repeat": args.repeat}
     for size in args.sizes.split(","):
-        output = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.scheduling",
-                "--one",
-                size.strip(),
-                "--seed",
-                str(args.seed),
-                "--time-limit",
-                str(args.time_limit),
-                "--repeat",
-                str(args.repeat),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results.append(json.loads(output.stdout.strip().splitlines()[-1]))
+        results.append(run_in_child("bench.scheduling", "--one", size.strip(), options))
         print(f"{size}: done", file=sys.stderr)
     print(
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; seed {args.seed}; "
-        f"time limit {args.time_limit:g} s; engine seconds are the median of {args.repeat} run(s)\n"
+        f"{machine()} at the end; seed {args.seed}; time limit {args.time_limit:g} s; "
+        f"engine seconds are the median of {args.repeat} run(s)\n"
     )
     print(_table(results))
     return 0

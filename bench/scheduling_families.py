@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
-import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -27,6 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 from bench.families import generate_family, perturbations
+from bench.scheduling import machine, run_in_child
 from scheduling import (
     Policy,
     find_violations,
@@ -202,30 +200,6 @@ def peak_memory(run: str, seed: int, time_limit: float) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _subprocess(flag: str, run: str, args) -> dict | float:
-    output = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.scheduling_families",
-            flag,
-            run,
-            "--seed",
-            str(args.seed),
-            "--time-limit",
-            str(args.time_limit),
-            "--mip-seconds",
-            str(args.mip_seconds),
-            "--replan-limit",
-            str(args.replan_limit),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(output.stdout.strip().splitlines()[-1])
-
-
 def _tables(results: list[dict]) -> str:
     lines = [
         "| family | size | pairs | % of LP bound | % of best MIP plan | value-density greedy "
@@ -278,17 +252,22 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(peak_memory(args.memory, args.seed, args.time_limit)))
         return 0
     results = []
+    options = {
+        "seed": args.seed,
+        "time-limit": args.time_limit,
+        "mip-seconds": args.mip_seconds,
+        "replan-limit": args.replan_limit,
+    }
     for run in args.runs.split(","):
-        result = _subprocess("--one", run.strip(), args)
-        result["peak_mb"] = _subprocess("--memory", run.strip(), args)
+        result = run_in_child("bench.scheduling_families", "--one", run.strip(), options)
+        result["peak_mb"] = run_in_child(
+            "bench.scheduling_families", "--memory", run.strip(), options
+        )
         results.append(result)
         print(f"{run}: done", file=sys.stderr, flush=True)
-    load = os.getloadavg()
     print(
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; seed {args.seed}; time limit {args.time_limit:g} s; "
-        f"MIP {args.mip_seconds:g} s per instance up to {MIP_MAX_CASES} cases; load average "
-        f"at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n"
+        f"{machine()} at the end; seed {args.seed}; time limit {args.time_limit:g} s; "
+        f"MIP {args.mip_seconds:g} s per instance up to {MIP_MAX_CASES} cases\n"
     )
     print(_tables(results))
     return 0

@@ -15,11 +15,11 @@ bound below a target share proves that target unattainable on that instance.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 
 from bench.instances import generate_instance
+from bench.scheduling import machine
 from scheduling import Policy
 from scheduling.problem import build_problem
 from scheduling.solver import _columns_to_assignment, _solve, solve_component
@@ -138,8 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes.split(",")
     ]
     print(
-        f"Machine: {platform.processor() or platform.machine()}, Python "
-        f"{platform.python_version()}; HiGHS MIP, one thread, started from the engine's plan; "
+        f"{machine()} at the end; HiGHS MIP, one thread, started from the engine's plan; "
         "shares of the LP bound\n"
     )
     print(_table(results))
