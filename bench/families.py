@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bench.instances import random_submission
 from scheduling.model import Blocker, CaseDemand, SessionSlot
 
 FAMILIES = ("overloaded", "sparse", "long", "regional")
@@ -162,11 +163,7 @@ def generate_family(family: str, case_count: int, session_count: int, seed: int 
     cases: list[CaseDemand] = []
     for case_id in range(1, case_count + 1):
         site = rng.choices(sites, weights=site_weight)[0]
-        submitted = datetime.combine(
-            START - timedelta(days=10) + timedelta(days=rng.randrange(horizon_days)),
-            datetime.min.time(),
-            tzinfo=UTC,
-        ) + timedelta(minutes=rng.randrange(24 * 60))
+        submitted = random_submission(rng, START - timedelta(days=10), horizon_days)
         roll = rng.random()
         priority = (
             "emergent"

@@ -38,6 +38,14 @@ def _boards_and_weeks(session_count: int) -> tuple[int, int]:
     return max(len(SITES), round(session_count / weeks)), weeks
 
 
+def random_submission(rng: random.Random, first_day: date, days: int) -> datetime:
+    """Return a UTC submission time at a random minute of one of `days` days from `first_day`."""
+    day = first_day + timedelta(days=rng.randrange(days))
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(
+        minutes=rng.randrange(24 * 60)
+    )
+
+
 def generate_instance(case_count: int, session_count: int, seed: int = 1):
     """Return (sessions, cases) for one seeded instance of the given size."""
     rng = random.Random(seed * 1_000_003 + case_count * 7 + session_count)
@@ -102,11 +110,7 @@ def generate_instance(case_count: int, session_count: int, seed: int = 1):
     site_weights = [sum(site in sites for _b, sites, *_rest in boards) for site in SITES]
     for case_id in range(1, case_count + 1):
         site = rng.choices(SITES, weights=site_weights)[0]
-        submitted = datetime.combine(
-            FIRST_MONDAY - timedelta(days=7) + timedelta(days=rng.randrange(horizon_days)),
-            datetime.min.time(),
-            tzinfo=UTC,
-        ) + timedelta(minutes=rng.randrange(24 * 60))
+        submitted = random_submission(rng, FIRST_MONDAY - timedelta(days=7), horizon_days)
         roll = rng.random()
         priority = "routine" if roll < 0.7 else "urgent" if roll < 0.95 else "emergent"
         due_days = {"routine": (14, 28), "urgent": (7, 14), "emergent": (7, 10)}[priority]
