@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from scheduling.business_days import records_cutoff
 from scheduling.model import CaseDemand, Policy, SessionSlot
+from scheduling.problem import session_local_date
 from scheduling.reasons import NOTICE_TEXT, _missing_for, format_day
 
 # What can keep a case from an earlier session, in the order a coordinator can act on them.
@@ -47,11 +47,6 @@ class Lateness:
     blocked: tuple[Blocked, ...] = ()
 
 
-def session_day(session: SessionSlot) -> date:
-    """Return the calendar day of a session in its board's time zone."""
-    return session.starts_at.astimezone(ZoneInfo(session.time_zone)).date()
-
-
 def _blocked_by(
     case: CaseDemand,
     session: SessionSlot,
@@ -60,7 +55,7 @@ def _blocked_by(
     holidays: frozenset[date],
 ) -> Blocked | None:
     """Return why a case cannot use a session, or None when it could."""
-    day = session_day(session)
+    day = session_local_date(session)
     causes: list[str] = []
     details: list[str] = []
     missing = _missing_for(session, case, policy)
@@ -126,7 +121,7 @@ def assess_lateness(
         """Split the covering sessions from today to `limit` into blocked and open ones."""
         blocked, open_ = [], []
         for session in covering:
-            day = session_day(session)
+            day = session_local_date(session)
             if day < today or day >= limit or session.starts_at <= case.submitted_at:
                 continue
             reason = _blocked_by(case, session, used_minutes.get(session.id, 0), policy, holidays)
@@ -134,7 +129,7 @@ def assess_lateness(
         return blocked, open_
 
     if placed_on is not None:
-        day = session_day(placed_on)
+        day = session_local_date(placed_on)
         if day <= due:
             return Lateness(
                 True, 0, (), f"On time: {format_day(day)}, decision due {format_day(due)}."
@@ -144,7 +139,7 @@ def assess_lateness(
         return _late(days, blocked, open_, f"placed on {format_day(day)}", due)
     blocked, open_ = blocked_before(date.fromordinal(due.toordinal() + 1))
     if open_:
-        first = session_day(open_[0])
+        first = session_local_date(open_[0])
         chances = len(open_)
         return Lateness(
             True,
@@ -176,13 +171,13 @@ def assess_lateness(
     later = [
         session
         for session in covering
-        if session_day(session) > due
+        if session_local_date(session) > due
         and session.starts_at > case.submitted_at
         and _blocked_by(case, session, used_minutes.get(session.id, 0), policy, holidays) is None
     ]
-    days = (session_day(later[0]) - due).days if later else None
+    days = (session_local_date(later[0]) - due).days if later else None
     where = (
-        f"the first session that could take it is {format_day(session_day(later[0]))}"
+        f"the first session that could take it is {format_day(session_local_date(later[0]))}"
         if later
         else "no session in the plan can take it"
     )

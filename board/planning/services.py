@@ -30,7 +30,8 @@ from board.planning.models import CasePlacementNote, RunOutcome, ScheduleRun
 from board.sessions.models import BoardSession
 from board.sessions.services import configured_holidays
 from scheduling import CaseDemand, Plan, Policy, SessionSlot, plan_schedule
-from scheduling.lateness import assess_lateness, session_day, used_minutes_by_session
+from scheduling.lateness import assess_lateness, used_minutes_by_session
+from scheduling.problem import session_local_date
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def add_timeliness(
         change["late_causes"] = [CAUSE_LABELS[cause] for cause in verdict.causes]
         change["timeliness"] = verdict.reason
         if target is not None and change["action"] in ("placed", "moved"):
-            day = session_day(target)
+            day = session_local_date(target)
             where = f"{target.board_name} on {day:%a} {day.day} {day:%b}"
             verb = "Placed on" if change["action"] == "placed" else "Moved to"
             change["reason"] = f"{verb} {where}. {verdict.reason}"
