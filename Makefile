@@ -47,7 +47,7 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 
 bench-scheduling: $(VENV)/.installed-test
-	$(BIN)/python -m bench.scheduling
+	$(BIN)/python -m bench.scheduling --repeat 3
 
 # every family and size once, with the 100 s HiGHS MIP at 2k and 5k: about 30 minutes
 bench-scheduling-families: $(VENV)/.installed-test
