@@ -4,7 +4,7 @@ Each family stresses what a real center can look like and the first generator do
 
 - `overloaded`: demand 1.3x capacity, 23% urgent or emergent, most sessions with a case limit.
 - `sparse`: a third of sessions miss one specialty; a fifth of cases are individual opinions
-  naming a specialist who is away one week in three.
+  naming a specialist, and each specialist is away in a given week with chance 0.11.
 - `long`: a third of cases take 20-45 minutes among 3-5-minute ones (knapsack effects).
 - `regional`: a network of 40 boards in 4 time zones, boards covering two or three sites and
   specialists sitting on several boards, so most sites form one large component.
@@ -59,7 +59,7 @@ class Shape:
     # share of sessions missing one of their board's specialties
     missing_specialty: float
     individual: float
-    # chance a named specialist is away in a given week
+    # three times the chance that a specialist is away in a given week (`away / 3` is drawn)
     away: float
     long_share: float
     zones: int
