@@ -103,7 +103,7 @@ class ReasonWriter:
                 self.policy,
                 self.now,
                 self.cutoff_of,
-                self.starts.get(case.site),
+                self.starts.get(case.site, []),
                 self.missing_of,
             )
         return self.written[case_index]
@@ -111,13 +111,6 @@ class ReasonWriter:
     def reasons(self, unplaced: Sequence[int]) -> dict[int, str]:
         """Return case id -> reason for the given unplaced case indices."""
         return {self.problem.cases[i].id: self.explain(i) for i in unplaced}
-
-
-def explain_unplaced(problem, unplaced: Sequence[int], policy: Policy, now: datetime | None):
-    """Return case id -> reason for every unplaced case index of a built problem."""
-    if not unplaced:
-        return {}
-    return ReasonWriter(problem, policy, now).reasons(unplaced)
 
 
 def _missing_for(session: SessionSlot, case: CaseDemand, policy: Policy) -> list[str]:
@@ -151,25 +144,17 @@ def _first_possible(case, candidates, problem, arrival: date, cutoff_of, missing
     return None
 
 
-def _explain(case, candidates, problem, policy, now, cutoff_of, starts=None, missing_of=None):
-    """Return the reason one case is unplaced; `missing_of(index, case)` may be cached."""
-    if missing_of is None:
-
-        def missing_of(index: int, case: CaseDemand) -> list[str]:
-            """Return the specialists session `index` lacks for the case."""
-            return _missing_for(problem.sessions[index], case, policy)
-
+def _explain(case, candidates, problem, policy, now, cutoff_of, starts, missing_of):
+    """Return the reason one case is unplaced; `starts` are the candidates' start times."""
     site = _site_label(case.site)
     latest = case.decision_due_on + timedelta(days=policy.allowed_lateness_days)
     if not candidates:
         return f"no {site} session is scheduled"
-    first, last = 0, len(candidates)
-    if starts is not None:
-        # candidates are in start order: look only at those after submission and at most two
-        # days past the latest day in UTC (a local date is within a day of the UTC one)
-        first = bisect.bisect_right(starts, case.submitted_at)
-        limit = datetime.combine(latest + timedelta(days=2), time.min, tzinfo=UTC)
-        last = bisect.bisect_right(starts, limit)
+    # candidates are in start order: look only at those after submission and at most two
+    # days past the latest day in UTC (a local date is within a day of the UTC one)
+    first = bisect.bisect_right(starts, case.submitted_at)
+    limit = datetime.combine(latest + timedelta(days=2), time.min, tzinfo=UTC)
+    last = bisect.bisect_right(starts, limit)
     in_window = [
         i
         for i in candidates[first:last]
