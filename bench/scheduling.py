@@ -65,12 +65,13 @@ def _timed(planner, sessions, cases, policy):
     return plan, time.perf_counter() - started
 
 
-def _replanning(sessions, cases, plan, policy, seed) -> dict:
-    """Perturb the instance around the engine's plan and count what the replan moved."""
-    new_sessions, new_cases = perturb_for_replanning(sessions, cases, plan.placements, seed)
-    replan, seconds = _timed(plan_schedule, new_sessions, new_cases, policy)
+def count_moves(new_sessions, new_cases, replan, policy) -> dict:
+    """Count what a replan moved; cases it does not cover keep their current session."""
+    placements = {c.id: c.current_session_id for c in new_cases}
+    placements.update(replan.placements)
+    replan = replace(replan, placements=placements)
     published = {s.id for s in new_sessions if s.published}
-    moved_published = moved_draft = draft_total = published_total = dropped_draft = 0
+    drafts = moved_drafts = dropped_drafts = published_total = moved_published = 0
     for case in new_cases:
         if case.current_session_id is None:
             continue
@@ -79,19 +80,27 @@ def _replanning(sessions, cases, plan, policy, seed) -> dict:
             published_total += 1
             moved_published += moved
         else:
-            draft_total += 1
-            moved_draft += moved
-            dropped_draft += replan.placements[case.id] is None
+            drafts += 1
+            moved_drafts += moved
+            dropped_drafts += replan.placements[case.id] is None
     violations = find_violations(new_sessions, new_cases, policy, replan)
-    unforced = sum("published session" in v for v in violations)
     return {
-        "published_total": published_total,
+        "published": published_total,
         "published_moved": moved_published,
-        "published_moved_unforced": unforced,
-        "draft_total": draft_total,
-        "draft_moved": moved_draft,
-        "draft_dropped": dropped_draft,
+        "unforced": sum("published session" in v for v in violations),
+        "drafts": drafts,
+        "drafts_moved": moved_drafts,
+        "drafts_dropped": dropped_drafts,
         "violations": len(violations),
+    }
+
+
+def _replanning(sessions, cases, plan, policy, seed) -> dict:
+    """Perturb the instance around the engine's plan and count what the replan moved."""
+    new_sessions, new_cases = perturb_for_replanning(sessions, cases, plan.placements, seed)
+    replan, seconds = _timed(plan_schedule, new_sessions, new_cases, policy)
+    return {
+        **count_moves(new_sessions, new_cases, replan, policy),
         "seconds": seconds,
         "share": replan.bound_share,
         "method": replan.method,
@@ -207,10 +216,10 @@ def _table(results: list[dict]) -> str:
     for result in results:
         r = result["replanning"]
         lines.append(
-            f"| {result['size']} | {r['published_moved']} of {r['published_total']} "
-            f"({r['published_moved_unforced']}) | {r['draft_moved']} of {r['draft_total']} "
-            f"({100 * r['draft_moved'] / max(1, r['draft_total']):.1f}%) "
-            f"| {r['draft_dropped']} | {100 * r['share']:.3f}% | {r['seconds']:.2f} "
+            f"| {result['size']} | {r['published_moved']} of {r['published']} "
+            f"({r['unforced']}) | {r['drafts_moved']} of {r['drafts']} "
+            f"({100 * r['drafts_moved'] / max(1, r['drafts']):.1f}%) "
+            f"| {r['drafts_dropped']} | {100 * r['share']:.3f}% | {r['seconds']:.2f} "
             f"| {r['violations']} |"
         )
     return "\n".join(lines)

@@ -24,7 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 from bench.families import generate_family, perturbations
-from bench.scheduling import machine, run_in_child
+from bench.scheduling import count_moves, machine, run_in_child
 from scheduling import (
     Policy,
     find_violations,
@@ -99,34 +99,6 @@ def lp_and_mip(sessions, cases, policy, plan, mip_seconds: float) -> dict:
     return {"pairs": int(problem.pair_case.size), "lp": lp, "integer": integer}
 
 
-def _moves(new_cases, new_sessions, replan, policy) -> dict:
-    """Count what a replan moved; cases it does not cover keep their current session."""
-    placements = {c.id: c.current_session_id for c in new_cases}
-    placements.update(replan.placements)
-    replan = replace(replan, placements=placements)
-    published = {s.id for s in new_sessions if s.published}
-    drafts = moved_drafts = published_total = moved_published = 0
-    for case in new_cases:
-        if case.current_session_id is None:
-            continue
-        moved = replan.placements[case.id] != case.current_session_id
-        if case.current_session_id in published:
-            published_total += 1
-            moved_published += moved
-        else:
-            drafts += 1
-            moved_drafts += moved
-    violations = find_violations(new_sessions, new_cases, policy, replan)
-    return {
-        "published": published_total,
-        "published_moved": moved_published,
-        "unforced": sum("published session" in v for v in violations),
-        "drafts": drafts,
-        "drafts_moved": moved_drafts,
-        "violations": len(violations),
-    }
-
-
 def _replans(sessions, cases, plan, policy, seed, replan_limit) -> list[dict]:
     rows = []
     events = perturbations(sessions, cases, plan.placements, seed)
@@ -144,7 +116,7 @@ def _replans(sessions, cases, plan, policy, seed, replan_limit) -> list[dict]:
             else:
                 replan = plan_schedule(new_sessions, new_cases, policy)
             seconds = time.perf_counter() - started
-            moves = _moves(new_cases, new_sessions, replan, policy)
+            moves = count_moves(new_sessions, new_cases, replan, policy)
             rows.append({"event": name, "how": how, "seconds": seconds, **moves})
     return rows
 
