@@ -259,31 +259,20 @@ def greedy_value_density(
     now: datetime | None = None,
 ) -> Plan:
     """Place cases by value per minute, best pair first; fast, no optimality claim."""
-    started = time.monotonic()
-    problem = build_problem(sessions, cases, policy)
-    built = time.monotonic()
-    assignment = assign_value_density(
-        problem.pair_case,
-        problem.pair_session,
-        problem.pair_value,
-        problem.minutes,
-        problem.capacity,
-        problem.count_limit,
-        len(problem.cases),
-    )
-    solved = time.monotonic()
-    return _assemble(
-        problem,
-        assignment,
-        _trivial_bound(problem),
-        False,
-        METHOD_VALUE_DENSITY,
-        started,
-        built,
-        solved,
-        policy,
-        now,
-    )
+
+    def assign(problem: Problem) -> np.ndarray:
+        """Return the value-density assignment of the whole problem."""
+        return assign_value_density(
+            problem.pair_case,
+            problem.pair_session,
+            problem.pair_value,
+            problem.minutes,
+            problem.capacity,
+            problem.count_limit,
+            len(problem.cases),
+        )
+
+    return _greedy_plan(sessions, cases, policy, now, METHOD_VALUE_DENSITY, assign)
 
 
 def greedy_edf(
@@ -293,39 +282,39 @@ def greedy_edf(
     now: datetime | None = None,
 ) -> Plan:
     """Place cases earliest decision date first, each at its earliest session with room."""
+
+    def assign(problem: Problem) -> np.ndarray:
+        """Return the earliest-deadline-first assignment of the whole problem."""
+        order = sorted(
+            range(len(problem.cases)),
+            key=lambda i: (
+                problem.cases[i].decision_due_on,
+                -policy.weight_of(problem.cases[i].priority),
+                i,
+            ),
+        )
+        return assign_earliest_deadline_first(
+            problem.pair_case,
+            problem.pair_session,
+            problem.minutes,
+            problem.capacity,
+            problem.count_limit,
+            np.array(order, dtype=np.int64),
+            len(problem.cases),
+        )
+
+    return _greedy_plan(sessions, cases, policy, now, METHOD_EDF, assign)
+
+
+def _greedy_plan(sessions, cases, policy: Policy, now: datetime | None, method: str, assign):
+    """Build the problem, place its cases with `assign(problem)` and assemble the plan."""
     started = time.monotonic()
     problem = build_problem(sessions, cases, policy)
     built = time.monotonic()
-    order = sorted(
-        range(len(problem.cases)),
-        key=lambda i: (
-            problem.cases[i].decision_due_on,
-            -policy.weight_of(problem.cases[i].priority),
-            i,
-        ),
-    )
-    assignment = assign_earliest_deadline_first(
-        problem.pair_case,
-        problem.pair_session,
-        problem.minutes,
-        problem.capacity,
-        problem.count_limit,
-        np.array(order, dtype=np.int64),
-        len(problem.cases),
-    )
+    assignment = assign(problem)
     solved = time.monotonic()
-    return _assemble(
-        problem,
-        assignment,
-        _trivial_bound(problem),
-        False,
-        METHOD_EDF,
-        started,
-        built,
-        solved,
-        policy,
-        now,
-    )
+    bound = _trivial_bound(problem)
+    return _assemble(problem, assignment, bound, False, method, started, built, solved, policy, now)
 
 
 def _trivial_bound(problem: Problem) -> float:
