@@ -248,16 +248,21 @@ def finish_meeting(session: BoardSession, user_id: int | None, confirmed: bool) 
     return finish
 
 
-def get_undoable_finish(session: BoardSession) -> MeetingFinish | None:
-    """The session's finishing a coordinator can still undo: no scheduler run since."""
-    if session.status != SessionStatus.HELD:
-        return None
-    finish = db.session.scalar(
+def get_last_finish(session: BoardSession) -> MeetingFinish | None:
+    """The session's latest finishing not undone yet."""
+    return db.session.scalar(
         db.select(MeetingFinish)
         .where(MeetingFinish.session_id == session.id, MeetingFinish.undone_at.is_(None))
         .order_by(MeetingFinish.finished_at.desc(), MeetingFinish.id.desc())
         .limit(1)
     )
+
+
+def get_undoable_finish(session: BoardSession) -> MeetingFinish | None:
+    """The session's finishing a coordinator can still undo: no scheduler run since."""
+    if session.status != SessionStatus.HELD:
+        return None
+    finish = get_last_finish(session)
     if finish is None or scheduler_ran_since(finish.finished_at) is not None:
         return None
     return finish
@@ -275,12 +280,7 @@ def scheduler_ran_since(moment) -> ScheduleRun | None:
 
 def undo_finish_meeting(session: BoardSession, user_id: int | None) -> MeetingFinish:
     """Reopen a finished meeting as it was, if the scheduler has not run since."""
-    finish = db.session.scalar(
-        db.select(MeetingFinish)
-        .where(MeetingFinish.session_id == session.id, MeetingFinish.undone_at.is_(None))
-        .order_by(MeetingFinish.finished_at.desc(), MeetingFinish.id.desc())
-        .limit(1)
-    )
+    finish = get_last_finish(session)
     if session.status != SessionStatus.HELD or finish is None:
         raise Conflict("This meeting has no finishing to undo.")
     run = scheduler_ran_since(finish.finished_at)
