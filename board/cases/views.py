@@ -26,6 +26,7 @@ from board.common.time import today
 from board.extensions import db
 from board.specialists.services import list_specialists
 from board.vocabulary.models import DiseaseSite, Specialty
+from board.vocabulary.services import list_by_name
 
 blueprint = Blueprint("cases", __name__)
 
@@ -43,12 +44,8 @@ def choices() -> dict:
         "categories": list(models.QuestionCategory),
         "notices": list(InsurerNotice),
         "record_kinds": list(RecordKind),
-        "sites": db.session.scalars(
-            db.select(DiseaseSite).where(DiseaseSite.active.is_(True)).order_by(DiseaseSite.name)
-        ).all(),
-        "specialties": db.session.scalars(
-            db.select(Specialty).where(Specialty.active.is_(True)).order_by(Specialty.name)
-        ).all(),
+        "sites": list_by_name(DiseaseSite, active_only=True),
+        "specialties": list_by_name(Specialty, active_only=True),
         "specialists": [
             (person.id, specialist_label(person)) for person in list_specialists(active=True)
         ],

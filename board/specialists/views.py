@@ -21,6 +21,7 @@ from board.specialists.services import (
     update_specialist,
 )
 from board.vocabulary.models import DiseaseSite, Specialty
+from board.vocabulary.services import list_by_name
 
 blueprint = Blueprint("specialists", __name__)
 
@@ -75,8 +76,8 @@ def render_specialist(
         form=form or stored_values(specialist),
         errors=refusal.errors if refusal and refusal.status == 422 else {},
         boards=list_boards(),
-        sites=db.session.scalars(db.select(DiseaseSite).order_by(DiseaseSite.name)).all(),
-        specialties=db.session.scalars(db.select(Specialty).order_by(Specialty.name)).all(),
+        sites=list_by_name(DiseaseSite),
+        specialties=list_by_name(Specialty),
         can_edit=is_staff(),
         can_manage=may_manage(specialist),
         **context,
