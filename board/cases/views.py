@@ -196,9 +196,12 @@ def render_case(case: Case, refusal: Refusal | None = None, **extra):
     ), (refusal.status if refusal else 200)
 
 
-def on_case_page(case: Case, action, done: str, anchor: str = ""):
-    """Run one change from the case page: back to the page with `done`, or the refusal."""
-    performed = perform(action, versioned=case)
+def on_case_page(case: Case, action, done: str, anchor: str = "", versioned=None):
+    """Run one change from the case page: back to the page with `done`, or the refusal.
+
+    The page's version of `versioned` (the case itself unless given) guards the change.
+    """
+    performed = perform(action, versioned=versioned or case)
     if performed.refusal:
         return render_case(db.session.get(Case, case.id), performed.refusal)
     flash(done)
@@ -214,16 +217,15 @@ def record_received(case_id: int, record_id: int):
     if record is None:
         abort(404)
     received = request.form.get("received_on", "").strip() or today().isoformat()
-    performed = perform(
+    return on_case_page(
+        case,
         lambda: services.update_record(
             case, record_id, load_form(record_patch, {"received_on": received})
         ),
+        f"{record.kind.label.capitalize()} marked received.",
+        "#records",
         versioned=record,
     )
-    if performed.refusal:
-        return render_case(db.session.get(Case, case_id), performed.refusal)
-    flash(f"{record.kind.label.capitalize()} marked received.")
-    return redirect(url_for("cases.case_page", case_id=case_id) + "#records")
 
 
 @blueprint.route("/cases/<int:case_id>/records", methods=["POST"])
