@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from board.accounts.permissions import EVERYONE, STAFF, is_staff, require_roles
 from board.boards.services import list_boards
-from board.common.forms import STALE_MESSAGE, Refusal, form_data, load_form, perform, typed_values
+from board.common.forms import Refusal, form_data, load_form, perform, typed_values
 from board.common.models import get_or_404
 from board.common.signals import contributed_context
 from board.extensions import db
@@ -67,8 +67,15 @@ def render_specialist(
     status: int | None = None,
     **extra,
 ):
-    """The specialist's page; other domains add their part (calendar links)."""
-    context = {"message": refusal.message if refusal else "", "new_link": None}
+    """The specialist's page; other domains add their part (calendar links).
+
+    A refused form's field messages sit by their fields, so its alert only says nothing was
+    saved; any other refusal (a stale version, a conflict) says why.
+    """
+    message = ""
+    if refusal:
+        message = "Nothing was saved." if refusal.status == 422 else refusal.message
+    context = {"message": message, "new_link": None}
     context |= contributed_context("specialists/page", specialist=specialist) | extra
     return render_template(
         "specialists/page.html",
@@ -109,19 +116,14 @@ def specialist_save(specialist_id: int):
     fresh = db.session.get(Specialist, specialist_id)
     if done.refusal.stale:
         typed["version"] = fresh.version
-        return render_specialist(fresh, done.refusal, form=typed, message=STALE_MESSAGE)
-    message = "Nothing was saved." if done.refusal.status == 422 else done.refusal.message
-    return render_specialist(fresh, done.refusal, form=typed, message=message)
+    return render_specialist(fresh, done.refusal, form=typed)
 
 
 def on_specialist_page(specialist: Specialist, action, done: str, anchor: str):
     """Run one change on the specialist's page: back to it with `done`, or the refusal."""
     performed = perform(action)
     if performed.refusal:
-        refusal = performed.refusal
-        message = "Nothing was saved." if refusal.status == 422 else refusal.message
-        fresh = db.session.get(Specialist, specialist.id)
-        return render_specialist(fresh, refusal, message=message)
+        return render_specialist(db.session.get(Specialist, specialist.id), performed.refusal)
     flash(done)
     return redirect(url_for("specialists.specialist_page", specialist_id=specialist.id) + anchor)
 
