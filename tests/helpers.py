@@ -97,6 +97,25 @@ def case_json(**overrides) -> dict:
     return body
 
 
+def intake_form(**overrides) -> dict:
+    """A complete case intake form for POST /cases/new (add the page's CSRF token)."""
+    return {
+        **REFERRAL,
+        "patient_name": "Synthetic Intake",
+        "patient_mrn": "MRN0000100",
+        "patient_birth_date": "1962-07-04",
+        "first_opinion_diagnosis": "Invasive ductal carcinoma",
+        "clinical_question": "Is neoadjuvant therapy preferred?",
+        "question_category": "treatment_plan",
+        "priority": "urgent",
+        "decision_due_on": (today() + timedelta(days=20)).isoformat(),
+        "insurer_notice": "not_required",
+        "record_kind": ["pathology_report", "imaging"],
+        "received_imaging": (today() - timedelta(days=1)).isoformat(),
+        **overrides,
+    }
+
+
 def patch_as_read(api, path: str, json: dict):
     """PATCH `path` with the ETag a fresh GET gives it, as a client editing what it just read."""
     etag = api.get(path).headers["ETag"]

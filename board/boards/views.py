@@ -14,6 +14,7 @@ from board.common.models import get_or_404
 from board.common.signals import contributed_context
 from board.extensions import db
 from board.vocabulary.models import DiseaseSite, Specialty
+from board.vocabulary.services import list_by_name
 
 blueprint = Blueprint("boards", __name__)
 
@@ -22,8 +23,8 @@ LIST_FIELDS = ("sites", "required_specialties")
 
 def vocabularies() -> dict:
     return {
-        "sites": db.session.scalars(db.select(DiseaseSite).order_by(DiseaseSite.name)).all(),
-        "specialties": db.session.scalars(db.select(Specialty).order_by(Specialty.name)).all(),
+        "sites": list_by_name(DiseaseSite),
+        "specialties": list_by_name(Specialty),
         "recurrence_forms": RECURRENCE_FORMS,
     }
 

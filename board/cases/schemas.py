@@ -164,7 +164,5 @@ class CasePatch(CaseIn):
 
 case_in = CaseIn()
 case_patch = CasePatch(partial=True, exclude=("records",))
-transition_in = TransitionIn()
-records_in = RecordsIn()
 record_in = RecordIn()
 record_patch = RecordPatch()

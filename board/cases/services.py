@@ -124,12 +124,19 @@ def list_triage_problems(case: Case) -> list[str]:
         RecordKind.SLIDES_BLOCKS not in kinds
     ):
         problems.append("a pathology review needs the slides or blocks on the checklist")
-    boards = db.session.scalars(db.select(Board).where(Board.active.is_(True))).all()
-    if not any(case.site_code in board.site_codes for board in boards):
+    if not site_has_active_board(case.site_code):
         problems.append("no active board covers this site")
     if case.insurer_notice == InsurerNotice.DENIED:
         problems.append("the insurer denied the notice")
     return problems
+
+
+def site_has_active_board(site: str) -> bool:
+    """Whether an active board covers the site: one query, not every board with its sites."""
+    covered = db.select(Board.id).where(
+        Board.active.is_(True), Board.sites.any(DiseaseSite.code == site)
+    )
+    return db.session.scalar(db.select(covered.exists()))
 
 
 def triage_automatically(case: Case) -> bool:

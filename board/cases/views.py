@@ -26,6 +26,7 @@ from board.common.time import today
 from board.extensions import db
 from board.specialists.services import list_specialists
 from board.vocabulary.models import DiseaseSite, Specialty
+from board.vocabulary.services import list_by_name
 
 blueprint = Blueprint("cases", __name__)
 
@@ -43,12 +44,8 @@ def choices() -> dict:
         "categories": list(models.QuestionCategory),
         "notices": list(InsurerNotice),
         "record_kinds": list(RecordKind),
-        "sites": db.session.scalars(
-            db.select(DiseaseSite).where(DiseaseSite.active.is_(True)).order_by(DiseaseSite.name)
-        ).all(),
-        "specialties": db.session.scalars(
-            db.select(Specialty).where(Specialty.active.is_(True)).order_by(Specialty.name)
-        ).all(),
+        "sites": list_by_name(DiseaseSite, active_only=True),
+        "specialties": list_by_name(Specialty, active_only=True),
         "specialists": [
             (person.id, specialist_label(person)) for person in list_specialists(active=True)
         ],
@@ -199,9 +196,12 @@ def render_case(case: Case, refusal: Refusal | None = None, **extra):
     ), (refusal.status if refusal else 200)
 
 
-def on_case_page(case: Case, action, done: str, anchor: str = ""):
-    """Run one change from the case page: back to the page with `done`, or the refusal."""
-    performed = perform(action, versioned=case)
+def on_case_page(case: Case, action, done: str, anchor: str = "", versioned=None):
+    """Run one change from the case page: back to the page with `done`, or the refusal.
+
+    The page's version of `versioned` (the case itself unless given) guards the change.
+    """
+    performed = perform(action, versioned=versioned or case)
     if performed.refusal:
         return render_case(db.session.get(Case, case.id), performed.refusal)
     flash(done)
@@ -217,16 +217,15 @@ def record_received(case_id: int, record_id: int):
     if record is None:
         abort(404)
     received = request.form.get("received_on", "").strip() or today().isoformat()
-    performed = perform(
+    return on_case_page(
+        case,
         lambda: services.update_record(
             case, record_id, load_form(record_patch, {"received_on": received})
         ),
+        f"{record.kind.label.capitalize()} marked received.",
+        "#records",
         versioned=record,
     )
-    if performed.refusal:
-        return render_case(db.session.get(Case, case_id), performed.refusal)
-    flash(f"{record.kind.label.capitalize()} marked received.")
-    return redirect(url_for("cases.case_page", case_id=case_id) + "#records")
 
 
 @blueprint.route("/cases/<int:case_id>/records", methods=["POST"])

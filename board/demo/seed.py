@@ -4,7 +4,7 @@ Every patient is synthetic; names and record numbers are generated, never real.
 """
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from board.accounts.models import Role, User
 from board.agendas.models import AgendaItem
@@ -24,6 +24,7 @@ from board.cases.models import (
     StatusChange,
 )
 from board.cases.services import new_reference
+from board.common.time import utcnow
 from board.extensions import db
 from board.sessions.models import BoardSession, SessionStatus
 from board.sessions.services import generate_sessions
@@ -201,7 +202,7 @@ def seed_demo(today: date | None = None, seed: int = 7, scale: int = 1) -> str:
     `scale` multiplies the boards and cases (the pages benchmark measures a 10× center).
     """
     rng = random.Random(seed)
-    today = today or datetime.now(UTC).date()
+    today = today or utcnow().date()
     seed_vocabularies()
     # Each board's first session is its first meeting in the seeded window; the
     # generate_sessions job later expands the same anchored rule, so the weeks agree.
@@ -310,7 +311,7 @@ def add_users(specialists: list[Specialist]) -> None:
 
 
 def add_cases(rng, boards, specialists, sessions, today, scale: int = 1) -> list[Case]:
-    now = datetime.now(UTC)
+    now = utcnow()
     coordinator = db.session.scalar(db.select(User).where(User.role == Role.COORDINATOR))
     future = [s for s in sessions if s.starts_at > now]
     past = [s for s in sessions if s.starts_at <= now]

@@ -5,13 +5,8 @@ from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from board.common.templating import enum_options
 from board.meetings.models import Concordance
-
-CONCORDANCE_LABELS = {
-    Concordance.IDENTICAL: "Identical",
-    Concordance.MINOR_DISCREPANCY: "Minor discrepancy",
-    Concordance.MAJOR_DISCREPANCY: "Major discrepancy",
-}
 
 
 class OutcomeForm(FlaskForm):
@@ -24,7 +19,7 @@ class OutcomeForm(FlaskForm):
     recommendation = TextAreaField("Board recommendation", validators=[Length(max=4000)])
     concordance = RadioField(
         "Concordance with the first opinion",
-        choices=[SelectChoice(member.value, label) for member, label in CONCORDANCE_LABELS.items()],
+        choices=[SelectChoice(value, label) for value, label in enum_options(Concordance)],
         validators=[Optional()],
         validate_choice=True,
     )

@@ -98,13 +98,15 @@ def record_attendance(session: BoardSession, present_ids: set[int]) -> None:
     db.session.flush()
 
 
-def complete_attendance(session: BoardSession) -> None:
+def complete_attendance(session: BoardSession) -> tuple[list[int], list[int]]:
     """Give every expected attendee an attendance record: unmarked ones were absent.
 
     The cancer committee report counts attendance against who was expected, so a finished
-    meeting must not leave anyone expected without a yes or no.
+    meeting must not leave anyone expected without a yes or no. Returns the ids of the rows
+    added and of the rows marked absent, so finishing can be undone.
     """
     existing = list_attendance(session)
+    added, marked = [], []
     for specialist in expected_attendees(session):
         row = existing.get(specialist.id)
         if row is None:
@@ -114,11 +116,15 @@ def complete_attendance(session: BoardSession) -> None:
                 specialist_id=specialist.id,
                 answer=AttendanceAnswer.CONFIRMED,
                 answered_at=utcnow(),
+                attended=False,
             )
             db.session.add(row)
-        if row.attended is None:
+            added.append(row)
+        elif row.attended is None:
             row.attended = False
+            marked.append(row)
     db.session.flush()
+    return [row.id for row in added], [row.id for row in marked]
 
 
 def check_outcome(data: dict) -> None:
@@ -199,8 +205,6 @@ def finish_meeting(session: BoardSession, user_id: int | None, confirmed: bool) 
         "discussed": [],
         "removed": [],
         "outcomes_added": [],
-        "attendance_added": [],
-        "attendance_marked": [],
     }
     items = list_agenda(session)
     # Removing an item renumbers the rest: keep the positions the agenda had.
@@ -231,13 +235,7 @@ def finish_meeting(session: BoardSession, user_id: int | None, confirmed: bool) 
             }
         )
         remove_item(item, f"Not discussed at {describe(session)}; back in the queue")
-    before = {row.specialist_id: row.attended for row in list_attendance(session).values()}
-    complete_attendance(session)
-    for specialist_id, row in list_attendance(session).items():
-        if specialist_id not in before:
-            changes["attendance_added"].append(row.id)
-        elif before[specialist_id] is None and row.attended is not None:
-            changes["attendance_marked"].append(row.id)
+    changes["attendance_added"], changes["attendance_marked"] = complete_attendance(session)
     update_session(session, {"status": SessionStatus.HELD})
     finish = MeetingFinish(
         session_id=session.id,
@@ -250,16 +248,21 @@ def finish_meeting(session: BoardSession, user_id: int | None, confirmed: bool) 
     return finish
 
 
-def get_undoable_finish(session: BoardSession) -> MeetingFinish | None:
-    """The session's finishing a coordinator can still undo: no scheduler run since."""
-    if session.status != SessionStatus.HELD:
-        return None
-    finish = db.session.scalar(
+def get_last_finish(session: BoardSession) -> MeetingFinish | None:
+    """The session's latest finishing not undone yet."""
+    return db.session.scalar(
         db.select(MeetingFinish)
         .where(MeetingFinish.session_id == session.id, MeetingFinish.undone_at.is_(None))
         .order_by(MeetingFinish.finished_at.desc(), MeetingFinish.id.desc())
         .limit(1)
     )
+
+
+def get_undoable_finish(session: BoardSession) -> MeetingFinish | None:
+    """The session's finishing a coordinator can still undo: no scheduler run since."""
+    if session.status != SessionStatus.HELD:
+        return None
+    finish = get_last_finish(session)
     if finish is None or scheduler_ran_since(finish.finished_at) is not None:
         return None
     return finish
@@ -277,12 +280,7 @@ def scheduler_ran_since(moment) -> ScheduleRun | None:
 
 def undo_finish_meeting(session: BoardSession, user_id: int | None) -> MeetingFinish:
     """Reopen a finished meeting as it was, if the scheduler has not run since."""
-    finish = db.session.scalar(
-        db.select(MeetingFinish)
-        .where(MeetingFinish.session_id == session.id, MeetingFinish.undone_at.is_(None))
-        .order_by(MeetingFinish.finished_at.desc(), MeetingFinish.id.desc())
-        .limit(1)
-    )
+    finish = get_last_finish(session)
     if session.status != SessionStatus.HELD or finish is None:
         raise Conflict("This meeting has no finishing to undo.")
     run = scheduler_ran_since(finish.finished_at)

@@ -8,14 +8,9 @@ from board.accounts.models import Role
 from board.accounts.permissions import EVERYONE, require_roles
 from board.common.http import Blueprint
 from board.common.models import get_or_404
-from board.common.time import utcnow
 from board.extensions import db
+from board.notifications import services
 from board.notifications.models import Notification
-from board.notifications.services import (
-    list_failed_deliveries,
-    list_notifications,
-    retry_delivery,
-)
 
 blueprint = Blueprint(
     "notifications_api", __name__, url_prefix="/api/v1/notifications", description="In-app list"
@@ -41,7 +36,7 @@ class NotificationOut(Schema):
 @blueprint.response(200, NotificationOut(many=True))
 def list_own(filters):
     """Your messages, newest first (`?unread=true` for unread only)."""
-    return list_notifications(current_user.id, unread_only=filters["unread"])
+    return services.list_notifications(current_user.id, unread_only=filters["unread"])
 
 
 @blueprint.route("/<int:notification_id>/read", methods=["POST"])
@@ -52,8 +47,7 @@ def mark_read(notification_id: int):
     message = db.session.get(Notification, notification_id)
     if message is None or message.user_id != current_user.id:
         abort(404)
-    if message.read_at is None:
-        message.read_at = utcnow()
+    services.mark_read(current_user.id, notification_id)
     db.session.commit()
     return message
 
@@ -75,7 +69,7 @@ class DeliveryOut(Schema):
 @blueprint.response(200, DeliveryOut(many=True))
 def failed_deliveries():
     """Emails that failed at least once (admins): retrying, or given up after the last try."""
-    return list_failed_deliveries()
+    return services.list_failed_deliveries()
 
 
 @blueprint.route("/deliveries/<int:notification_id>/retry", methods=["POST"])
@@ -83,6 +77,6 @@ def failed_deliveries():
 @blueprint.response(200, DeliveryOut)
 def retry_failed_delivery(notification_id: int):
     """Send a failed email again at the next delivery run (admins)."""
-    message = retry_delivery(get_or_404(Notification, notification_id))
+    message = services.retry_delivery(get_or_404(Notification, notification_id))
     db.session.commit()
     return message

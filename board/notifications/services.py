@@ -45,24 +45,19 @@ def notify(
 
 def notify_coordinators(kind: str, subject: str, body: str, dedup_key: str | None = None) -> int:
     """Put a message in every active coordinator's in-app list; returns how many."""
-    users = db.session.scalars(
-        db.select(User).where(User.role == Role.COORDINATOR, User.active.is_(True))
-    ).all()
-    sent = 0
-    for user in users:
-        key = f"{dedup_key}:user-{user.id}" if dedup_key else None
-        if notify(kind, subject, body, user_id=user.id, dedup_key=key) is not None:
-            sent += 1
-    return sent
+    return notify_role(Role.COORDINATOR, kind, subject, body, dedup_key)
 
 
 def notify_admins(kind: str, subject: str, body: str, dedup_key: str | None = None) -> int:
     """Put a message in every active admin's in-app list; returns how many."""
-    users = db.session.scalars(
-        db.select(User).where(User.role == Role.ADMIN, User.active.is_(True))
-    ).all()
+    return notify_role(Role.ADMIN, kind, subject, body, dedup_key)
+
+
+def notify_role(role: Role, kind: str, subject: str, body: str, dedup_key: str | None) -> int:
+    """Put a message in the in-app list of every active user with `role`; returns how many."""
+    users = db.session.scalars(db.select(User).where(User.role == role, User.active.is_(True)))
     sent = 0
-    for user in users:
+    for user in users.all():
         key = f"{dedup_key}:user-{user.id}" if dedup_key else None
         sent += notify(kind, subject, body, user_id=user.id, dedup_key=key) is not None
     return sent

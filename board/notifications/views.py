@@ -4,7 +4,7 @@ import mailbox
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from board.accounts.models import Role
@@ -19,10 +19,17 @@ blueprint = Blueprint("notifications", __name__)
 
 @blueprint.app_context_processor
 def unread_notifications() -> dict:
-    """The header's unread count, on every signed-in page."""
+    """The header's unread count, as a function: fragments that show no header never count."""
+    return {"unread_count": count_own_unread}
+
+
+def count_own_unread() -> int:
+    """The signed-in user's unread messages, counted once per request."""
     if not current_user or not current_user.is_authenticated:
-        return {"unread_notifications": 0}
-    return {"unread_notifications": services.count_unread(current_user.id)}
+        return 0
+    if "unread_count" not in g:
+        g.unread_count = services.count_unread(current_user.id)
+    return g.unread_count
 
 
 @blueprint.route("/notifications")

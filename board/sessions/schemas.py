@@ -54,7 +54,3 @@ class SessionOut(Schema):
     ad_hoc = fields.Function(lambda session: session.occurrence_key is None)
     sequence = fields.Integer()
     version = fields.Integer()
-
-
-session_in = SessionIn()
-session_patch = SessionPatch()

@@ -55,6 +55,5 @@ class SpecialistPatch(SpecialistIn):
     """Any subset of a specialist's fields."""
 
 
-specialist_in = SpecialistIn()
 specialist_patch = SpecialistPatch(partial=True)
 time_off_in = TimeOffIn()

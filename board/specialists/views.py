@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from board.accounts.permissions import EVERYONE, STAFF, is_staff, require_roles
 from board.boards.services import list_boards
-from board.common.forms import STALE_MESSAGE, Refusal, form_data, load_form, perform, typed_values
+from board.common.forms import Refusal, form_data, load_form, perform, typed_values
 from board.common.models import get_or_404
 from board.common.signals import contributed_context
 from board.extensions import db
@@ -21,6 +21,7 @@ from board.specialists.services import (
     update_specialist,
 )
 from board.vocabulary.models import DiseaseSite, Specialty
+from board.vocabulary.services import list_by_name
 
 blueprint = Blueprint("specialists", __name__)
 
@@ -66,8 +67,15 @@ def render_specialist(
     status: int | None = None,
     **extra,
 ):
-    """The specialist's page; other domains add their part (calendar links)."""
-    context = {"message": refusal.message if refusal else "", "new_link": None}
+    """The specialist's page; other domains add their part (calendar links).
+
+    A refused form's field messages sit by their fields, so its alert only says nothing was
+    saved; any other refusal (a stale version, a conflict) says why.
+    """
+    message = ""
+    if refusal:
+        message = "Nothing was saved." if refusal.status == 422 else refusal.message
+    context = {"message": message, "new_link": None}
     context |= contributed_context("specialists/page", specialist=specialist) | extra
     return render_template(
         "specialists/page.html",
@@ -75,8 +83,8 @@ def render_specialist(
         form=form or stored_values(specialist),
         errors=refusal.errors if refusal and refusal.status == 422 else {},
         boards=list_boards(),
-        sites=db.session.scalars(db.select(DiseaseSite).order_by(DiseaseSite.name)).all(),
-        specialties=db.session.scalars(db.select(Specialty).order_by(Specialty.name)).all(),
+        sites=list_by_name(DiseaseSite),
+        specialties=list_by_name(Specialty),
         can_edit=is_staff(),
         can_manage=may_manage(specialist),
         **context,
@@ -108,19 +116,14 @@ def specialist_save(specialist_id: int):
     fresh = db.session.get(Specialist, specialist_id)
     if done.refusal.stale:
         typed["version"] = fresh.version
-        return render_specialist(fresh, done.refusal, form=typed, message=STALE_MESSAGE)
-    message = "Nothing was saved." if done.refusal.status == 422 else done.refusal.message
-    return render_specialist(fresh, done.refusal, form=typed, message=message)
+    return render_specialist(fresh, done.refusal, form=typed)
 
 
 def on_specialist_page(specialist: Specialist, action, done: str, anchor: str):
     """Run one change on the specialist's page: back to it with `done`, or the refusal."""
     performed = perform(action)
     if performed.refusal:
-        refusal = performed.refusal
-        message = "Nothing was saved." if refusal.status == 422 else refusal.message
-        fresh = db.session.get(Specialist, specialist.id)
-        return render_specialist(fresh, refusal, message=message)
+        return render_specialist(db.session.get(Specialist, specialist.id), performed.refusal)
     flash(done)
     return redirect(url_for("specialists.specialist_page", specialist_id=specialist.id) + anchor)
 

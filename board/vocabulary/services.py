@@ -25,6 +25,14 @@ def list_terms(kind: str) -> list:
     return list(db.session.scalars(db.select(model).order_by(model.code)))
 
 
+def list_by_name(model, active_only: bool = False) -> list:
+    """A vocabulary's entries by name, as forms offer them (`active_only`: for new input)."""
+    query = db.select(model).order_by(model.name)
+    if active_only:
+        query = query.where(model.active.is_(True))
+    return list(db.session.scalars(query))
+
+
 def get_term(kind: str, code: str):
     """One vocabulary entry."""
     term = db.session.get(VOCABULARIES[kind], code)

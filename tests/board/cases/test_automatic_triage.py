@@ -1,10 +1,8 @@
 """A new case whose required data is complete leaves `submitted` by itself, recorded as the
 service's step; only cases that need a human wait for triage."""
 
-from datetime import timedelta
-
 from board.common.time import today
-from tests.helpers import case_json, csrf_of
+from tests.helpers import case_json, csrf_of, intake_form
 
 
 def test_complete_cases_are_triaged_by_the_service(api, center):
@@ -48,23 +46,6 @@ def test_cases_that_need_a_human_wait_in_submitted_and_say_why(api, center):
 def test_the_intake_page_says_the_case_was_triaged(client, login, center):
     login("coordinator")
     token = csrf_of(client.get("/cases/new").data)
-    form = {
-        "csrf_token": token,
-        "patient_name": "Synthetic Patient",
-        "patient_mrn": "MRN7654321",
-        "patient_birth_date": "1961-02-03",
-        "patient_sex": "female",
-        "referring_physician": "Dr. Referrer",
-        "referring_institution": "Riverside Hospital",
-        "referring_email": "referrals@riverside.example.org",
-        "first_opinion_source": "elsewhere",
-        "first_opinion_diagnosis": "Invasive ductal carcinoma, cT2N0",
-        "site": "breast",
-        "opinion_kind": "board",
-        "clinical_question": "Is neoadjuvant therapy preferred?",
-        "priority": "routine",
-        "decision_due_on": (today() + timedelta(days=30)).isoformat(),
-        "record_kind": "pathology_report",
-    }
+    form = intake_form(csrf_token=token)
     page = client.post("/cases/new", data=form, follow_redirects=True)
     assert b"submitted and triaged: awaiting records." in page.data

@@ -5,26 +5,7 @@ from datetime import timedelta
 from board.cases.models import Case, CaseStatus, RecordItem
 from board.common.time import today
 from board.extensions import db
-from tests.helpers import REFERRAL, csrf_of, row
-
-
-def intake_form(**overrides) -> dict:
-    form = {
-        **REFERRAL,
-        "patient_name": "Synthetic Intake",
-        "patient_mrn": "MRN0000100",
-        "patient_birth_date": "1962-07-04",
-        "first_opinion_diagnosis": "Invasive ductal carcinoma",
-        "clinical_question": "Is neoadjuvant therapy preferred?",
-        "question_category": "treatment_plan",
-        "priority": "urgent",
-        "decision_due_on": (today() + timedelta(days=20)).isoformat(),
-        "insurer_notice": "not_required",
-        "record_kind": ["pathology_report", "imaging"],
-        "received_imaging": (today() - timedelta(days=1)).isoformat(),
-        **overrides,
-    }
-    return form
+from tests.helpers import csrf_of, intake_form, row
 
 
 def count_cases(app) -> int:

@@ -1,7 +1,7 @@
 """Intake refuses a requested specialist who sits on no board for the case's site; the picker
 tells namesakes apart by specialty and boards."""
 
-from tests.helpers import case_json, csrf_of
+from tests.helpers import case_json, csrf_of, intake_form
 
 
 def test_the_api_refuses_a_specialist_on_no_board_for_the_site(
@@ -33,24 +33,11 @@ def test_the_intake_page_shows_name_specialty_and_boards_and_refuses_inline(
     page = client.get("/cases/new").data.decode()
     assert "Dr. Ines Novak — Pathology · Breast Tumor Board" in page
     assert "Dr. Ines Novak — Diagnostic radiology · Thoracic Tumor Board" in page
-    form = {
-        "csrf_token": csrf_of(page.encode()),
-        "patient_name": "Synthetic Patient",
-        "patient_mrn": "MRN7654321",
-        "patient_birth_date": "1961-02-03",
-        "patient_sex": "female",
-        "referring_physician": "Dr. Referrer",
-        "referring_institution": "Riverside Hospital",
-        "referring_email": "referrals@riverside.example.org",
-        "first_opinion_source": "elsewhere",
-        "first_opinion_diagnosis": "Invasive ductal carcinoma, cT2N0",
-        "site": "breast",
-        "opinion_kind": "individual",
-        "requested_specialist_id": str(other),
-        "clinical_question": "Is neoadjuvant therapy preferred?",
-        "priority": "routine",
-        "decision_due_on": "2030-01-15",
-    }
+    form = intake_form(
+        csrf_token=csrf_of(page.encode()),
+        opinion_kind="individual",
+        requested_specialist_id=str(other),
+    )
     refused = client.post("/cases/new", data=form)
     assert refused.status_code == 422
     assert b'id="requested_specialist_id-error"' in refused.data

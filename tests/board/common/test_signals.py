@@ -1,10 +1,13 @@
 """Cross-domain effects are announced with signals; each one has its receiver in the app."""
 
+from datetime import timedelta
+
 import pytest
 
 from board.boards.models import Board
 from board.cases.models import Case
 from board.common import signals
+from board.common.time import utcnow
 from board.extensions import db
 from board.sessions.models import BoardSession
 from board.specialists.models import Specialist
@@ -47,6 +50,7 @@ def test_announcing_a_session_change_bumps_its_calendar_sequence(app, center):
     with app.app_context():
         session = db.session.get(BoardSession, center["sessions"][0])
         before = session.sequence
+        session.content_changed_at = yesterday = utcnow() - timedelta(days=1)
         signals.session_changed.send(session)
-        assert session.sequence == before + 1 and session.content_changed_at is not None
+        assert session.sequence == before + 1 and session.content_changed_at > yesterday
         db.session.rollback()

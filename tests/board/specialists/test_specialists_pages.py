@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from board.common.forms import STALE_MESSAGE
 from board.common.time import today
 from board.extensions import db
 from board.feeds.models import FeedToken
@@ -41,6 +42,7 @@ def test_specialist_page_time_off_and_feed_links(app, client, login, make_specia
         },
     )
     assert bad.status_code == 422 and b"cannot come before" in bad.data
+    assert b"<p>Nothing was saved.</p>" in bad.data
     with app.app_context():
         assert db.session.scalars(db.select(TimeOff)).all() == []
     good = client.post(
@@ -58,10 +60,13 @@ def test_specialist_page_time_off_and_feed_links(app, client, login, make_specia
     }
     stale = client.post(url, data={**form, "version": version - 1, "csrf_token": token})
     assert stale.status_code == 412 and row(app, Specialist, specialist_id).name != "Dr. Renamed"
+    assert STALE_MESSAGE.encode() in stale.data
+    assert f'name="version" value="{version}"'.encode() in stale.data  # the form is current
+    assert b"Dr. Renamed" in stale.data  # what was typed is kept
     bad_email = client.post(
         url, data={**form, "email": "nope", "version": version, "csrf_token": token}
     )
-    assert bad_email.status_code == 422
+    assert bad_email.status_code == 422 and b"<p>Nothing was saved.</p>" in bad_email.data
     assert (
         client.post(url, data={**form, "version": version, "csrf_token": token}).status_code == 302
     )
